@@ -1,0 +1,72 @@
+/** The `her-faq` command: the text front doors to the skill (ask, chat), dialog scripts and the eval. */
+import { Command, InvalidArgumentError } from "commander";
+import { ask } from "./commands/ask.js";
+import { chat } from "./commands/chat.js";
+import { evaluate } from "./commands/eval.js";
+import { testScripts } from "./commands/test.js";
+import { createRuntime, UserError } from "./runtime.js";
+
+interface GlobalOptions {
+  readonly locale: string;
+  readonly verbose?: boolean;
+}
+
+const program = new Command("her-faq")
+  .description("Ask the Her movie guide about Spike Jonze's film Her: the same skill Alexa runs, on your laptop.")
+  .option("--locale <locale>", "locale of the interaction model (en-US, en-GB, en-CA, en-AU, en-IN)", "en-US")
+  .option("--verbose", "log each request and response of the skill to standard error")
+  .showHelpAfterError();
+
+const runtimeOf = (command: Command) => createRuntime(command.optsWithGlobals<GlobalOptions>());
+
+program
+  .command("ask")
+  .description('answer one question as text; "-" reads one question per line from standard input')
+  .argument("<utterance...>", 'what you would say, e.g. "how long is her"')
+  .option("--json", 'print one JSON line: {"utterance","intent","slots","speech","reprompt","endSession"}')
+  .action(async (words: string[], options: { json?: boolean }, command: Command) => {
+    await ask(runtimeOf(command), words, options);
+  });
+
+program
+  .command("chat")
+  .description("a typed conversation: welcome, then turn after turn until you say stop")
+  .action(async (_options: object, command: Command) => {
+    await chat(runtimeOf(command));
+  });
+
+program
+  .command("test")
+  .description("run dialog scripts (YAML) against the skill")
+  .argument("<scripts...>", "dialog script files")
+  .action(async (files: string[], _options: object, command: Command) => {
+    process.exitCode = await testScripts(runtimeOf(command), files);
+  });
+
+program
+  .command("eval")
+  .description("score an eval file (utterance<TAB>expectation) and print accuracy, rejection and misses")
+  .argument("<file>", "a .tsv file in the format of shared/eval/dev.tsv")
+  .option("--fail-under <percent>", "exit 1 when any rate is below this percentage", parsePercent)
+  .action(async (file: string, options: { failUnder?: number }, command: Command) => {
+    process.exitCode = await evaluate(runtimeOf(command), file, options);
+  });
+
+function parsePercent(value: string): number {
+  const percent = Number(value);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new InvalidArgumentError("give a number from 0 to 100");
+  }
+  return percent;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof UserError) {
+    process.stderr.write(`her-faq: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    throw error;
+  }
+}

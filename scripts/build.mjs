@@ -1,0 +1,27 @@
+// Builds the two deployables with esbuild: the CLI (dist/cli.js, ESM) and the Lambda bundle
+// (dist/lambda/index.js, CommonJS, every dependency inside, loadable by the Lambda Node.js runtime).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+
+await build({
+  ...common,
+  entryPoints: ["local-runner/cli.ts"],
+  outfile: "dist/cli.js",
+  format: "esm",
+  // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+});
+
+await build({
+  ...common,
+  entryPoints: ["skill/lambda.ts"],
+  outfile: "dist/lambda/index.js",
+  format: "cjs",
+  minify: true,
+});
+mkdirSync("dist/lambda", { recursive: true });
+// The project is ESM; this marks the bundle's folder as CommonJS for Node and for Lambda.
+writeFileSync("dist/lambda/package.json", `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
+console.log("built dist/cli.js and dist/lambda/index.js");
