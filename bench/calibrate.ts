@@ -8,16 +8,20 @@
  *   npm run calibrate -- --grid  search the grid
  */
 import { readFileSync } from "node:fs";
-import { faq, subjectWords } from "../skill/faq/data.js";
-import { DEFAULT_TUNING, IntentRanker, type LabelledExample, type RankerTuning } from "../skill/text/intent-ranker.js";
-import { FAQ_CONFIDENCE_THRESHOLD } from "../skill/faq/ranking.js";
 import { readEvalFile } from "../local-runner/eval.js";
+import { faq } from "../skill/faq/data.js";
+import { createRanker, FAQ_CONFIDENCE_THRESHOLD } from "../skill/faq/ranking.js";
+import { DEFAULT_TUNING, type LabelledExample, type RankerTuning } from "../skill/text/intent-ranker.js";
 
-const examples: LabelledExample[] = faq.flatMap((entry) => entry.samples.map((text) => ({ label: entry.id, text })));
+const examples: LabelledExample[] = faq.flatMap((entry) =>
+  entry.samples.map((text) => ({ label: entry.id, text })),
+);
 const idForPhrase = (phrase: string) =>
   faq.find((entry) => entry.answer.toLowerCase().includes(phrase.toLowerCase()))?.id;
 const holdout = readEvalFile("test/eval/holdout.tsv");
-const developmentFallbacks = readEvalFile("../shared/eval/dev.tsv").filter((row) => row.expectation === "@fallback");
+const developmentFallbacks = readEvalFile("../shared/eval/dev.tsv").filter(
+  (row) => row.expectation === "@fallback",
+);
 const inDomain = holdout.flatMap((row) => {
   const id = idForPhrase(row.expectation);
   return id ? [{ utterance: row.utterance, label: id }] : [];
@@ -26,7 +30,9 @@ const outOfDomain = [
   ...readFileSync("bench/ood-calibration.txt", "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("#")),
-  ...[...holdout, ...developmentFallbacks].filter((row) => row.expectation === "@fallback").map((row) => row.utterance),
+  ...[...holdout, ...developmentFallbacks]
+    .filter((row) => row.expectation === "@fallback")
+    .map((row) => row.utterance),
 ];
 
 interface Outcome {
@@ -39,16 +45,17 @@ function measure(tuning: RankerTuning, log?: (line: string) => void): Outcome {
   const scores: number[] = [];
   for (let i = 0; i < examples.length; i++) {
     const held = examples[i] as LabelledExample;
-    const ranker = new IntentRanker(
+    const ranker = createRanker(
       examples.filter((_, j) => j !== i),
-      subjectWords,
+      (entry) => entry.id,
       tuning,
     );
     const best = ranker.best(held.text);
     scores.push(best?.label === held.label ? best.confidence : -1);
-    if (best?.label !== held.label) log?.(`loo miss  ${held.label}: "${held.text}" -> ${best?.label ?? "nothing"}`);
+    if (best?.label !== held.label)
+      log?.(`loo miss  ${held.label}: "${held.text}" -> ${best?.label ?? "nothing"}`);
   }
-  const ranker = new IntentRanker(examples, subjectWords, tuning);
+  const ranker = createRanker(examples, (entry) => entry.id, tuning);
   for (const { utterance, label } of inDomain) {
     const best = ranker.best(utterance);
     scores.push(best?.label === label ? best.confidence : -1);
@@ -85,13 +92,13 @@ console.log(
   `${examples.length} samples (leave-one-out) + ${inDomain.length} calibration paraphrases; ${outOfDomain.length} out-of-domain`,
 );
 if (process.argv.includes("--grid")) {
-  for (const explainedExponent of [2])
-    for (const exampleCoverageExponent of [1])
-      for (const unanchoredFactor of [1, 0.85, 0.75, 0.65]) {
-        const tuning = { ...DEFAULT_TUNING, explainedExponent, exampleCoverageExponent, unanchoredFactor };
+  for (const contextCredit of [0, 0.4, 0.6, 0.8])
+    for (const explainedExponent of [1.5, 2])
+      for (const unanchoredFactor of [0.8]) {
+        const tuning = { ...DEFAULT_TUNING, explainedExponent, contextCredit, unanchoredFactor };
         const best = bestThreshold(measure(tuning));
         console.log(
-          JSON.stringify({ explainedExponent, exampleCoverageExponent, unanchoredFactor }),
+          JSON.stringify({ contextCredit, explainedExponent, unanchoredFactor }),
           `threshold ${best.threshold.toFixed(3)}: answered ${pct(best.answered)}, rejected ${pct(best.rejected)}`,
         );
       }

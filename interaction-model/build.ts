@@ -3,8 +3,8 @@
  * intent for free-form questions, and the built-ins a certified skill needs. Pure; `generate.ts` writes it.
  */
 import { faq, intentNameFor, QUERY_SLOT, QUESTION_INTENT } from "../skill/faq/index.js";
-import type { IntentDefinition, InteractionModel, Locale } from "./types.js";
 import { normalizeSample } from "./samples.js";
+import type { IntentDefinition, InteractionModel, Locale } from "./types.js";
 
 export const INVOCATION_NAME = "her movie guide";
 

@@ -6,8 +6,8 @@ import enIN from "./en-IN.json" with { type: "json" };
 import enUS from "./en-US.json" with { type: "json" };
 import type { InteractionModel, Locale } from "./types.js";
 
-export { LOCALES, type Locale } from "./types.js";
 export type { InteractionModel } from "./types.js";
+export { LOCALES, type Locale } from "./types.js";
 
 const models: Readonly<Record<Locale, InteractionModel>> = {
   "en-US": enUS as InteractionModel,

@@ -15,14 +15,27 @@ const REQUIRED_INTENTS = [
 ];
 
 /** Words that launch a skill; an invocation name may not contain them. */
-const LAUNCH_WORDS = ["ask", "tell", "open", "launch", "begin", "start", "load", "resume", "run", "use", "enable"];
+const LAUNCH_WORDS = [
+  "ask",
+  "tell",
+  "open",
+  "launch",
+  "begin",
+  "start",
+  "load",
+  "resume",
+  "run",
+  "use",
+  "enable",
+];
 /** Words reserved for Alexa and its devices. */
 const RESERVED_WORDS = ["alexa", "amazon", "echo", "computer", "skill", "app"];
 /** Connecting words Amazon forbids in an invocation name. */
 const CONNECTING_WORDS = ["to", "from", "by", "if", "and", "whether"];
 
 const MAX_SAMPLE_LENGTH = 200;
-const SAMPLE_PATTERN = /^[a-z][a-z' .]*(?:\{[A-Za-z_]+\}[a-z' .]*)*$|^\{[A-Za-z_]+\}[a-z' .]*(?:\{[A-Za-z_]+\}[a-z' .]*)*$/;
+const SAMPLE_PATTERN =
+  /^[a-z][a-z' .]*(?:\{[A-Za-z_]+\}[a-z' .]*)*$|^\{[A-Za-z_]+\}[a-z' .]*(?:\{[A-Za-z_]+\}[a-z' .]*)*$/;
 
 export interface RuleOptions {
   /** Least number of samples for each non-built-in intent that carries no slot. */
@@ -55,7 +68,9 @@ export function checkInteractionModel(model: InteractionModel, options: RuleOpti
     const minimum = options.minSamplesPerFaqIntent ?? 0;
     const isFaqIntent = !intent.name.startsWith("AMAZON.") && (intent.slots ?? []).length === 0;
     if (isFaqIntent && intent.samples.length < minimum) {
-      problems.push(`intent ${intent.name} has ${intent.samples.length} samples; at least ${minimum} are required`);
+      problems.push(
+        `intent ${intent.name} has ${intent.samples.length} samples; at least ${minimum} are required`,
+      );
     }
     for (const sample of intent.samples) {
       problems.push(...checkSample(intent.name, sample));
@@ -84,10 +99,13 @@ export function checkInvocationName(name: string): string[] {
     );
   }
   if (words.length < 2) problems.push(`invocation name "${name}" must have at least two words`);
-  if (name.length < 2 || name.length > 50) problems.push(`invocation name "${name}" must be 2 to 50 characters`);
+  if (name.length < 2 || name.length > 50)
+    problems.push(`invocation name "${name}" must be 2 to 50 characters`);
   for (const word of words) {
-    if (LAUNCH_WORDS.includes(word)) problems.push(`invocation name "${name}" contains the launch word "${word}"`);
-    if (RESERVED_WORDS.includes(word)) problems.push(`invocation name "${name}" contains the reserved word "${word}"`);
+    if (LAUNCH_WORDS.includes(word))
+      problems.push(`invocation name "${name}" contains the launch word "${word}"`);
+    if (RESERVED_WORDS.includes(word))
+      problems.push(`invocation name "${name}" contains the reserved word "${word}"`);
     if (CONNECTING_WORDS.includes(word)) {
       problems.push(`invocation name "${name}" contains the connecting word "${word}"`);
     }
@@ -120,11 +138,14 @@ function checkSlots(intent: IntentDefinition): string[] {
     const slots = [...sample.matchAll(/\{([^}]*)\}/g)].map((match) => match[1] ?? "");
     for (const slot of slots) {
       used.add(slot);
-      if (!declared.has(slot)) problems.push(`${intent.name}: sample "${sample}" uses undeclared slot {${slot}}`);
+      if (!declared.has(slot))
+        problems.push(`${intent.name}: sample "${sample}" uses undeclared slot {${slot}}`);
     }
     const searchSlots = slots.filter((slot) => declared.get(slot) === "AMAZON.SearchQuery");
     if (searchSlots.length > 0 && sample.replace(/\{[^}]*\}/g, "").trim() === "") {
-      problems.push(`${intent.name}: sample "${sample}" is an AMAZON.SearchQuery slot alone; add a carrier phrase`);
+      problems.push(
+        `${intent.name}: sample "${sample}" is an AMAZON.SearchQuery slot alone; add a carrier phrase`,
+      );
     }
   }
   for (const [slot, type] of declared) {

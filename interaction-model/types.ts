@@ -15,7 +15,9 @@ export interface LanguageModel {
   readonly invocationName: string;
   readonly intents: readonly IntentDefinition[];
   readonly types: readonly unknown[];
-  readonly modelConfiguration?: { readonly fallbackIntentSensitivity: { readonly level: "LOW" | "MEDIUM" | "HIGH" } };
+  readonly modelConfiguration?: {
+    readonly fallbackIntentSensitivity: { readonly level: "LOW" | "MEDIUM" | "HIGH" };
+  };
 }
 
 export interface InteractionModel {

@@ -98,7 +98,16 @@ export const BUILT_IN_PHRASES: Readonly<Record<string, readonly string[]>> = {
 export const EXIT_PHRASES: readonly string[] = ["exit", "exit skill", "close", "close skill", "leave"];
 
 /** Phrases that open a skill by its invocation name: "open her movie guide". */
-export const LAUNCH_VERBS: readonly string[] = ["open", "start", "launch", "begin", "load", "play", "run", "talk to"];
+export const LAUNCH_VERBS: readonly string[] = [
+  "open",
+  "start",
+  "launch",
+  "begin",
+  "load",
+  "play",
+  "run",
+  "talk to",
+];
 
 /** Phrases that hand a skill a question in one breath: "ask her movie guide how long is her". */
 export const ONE_SHOT_VERBS: readonly string[] = ["ask", "tell"];

@@ -12,7 +12,9 @@ interface GlobalOptions {
 }
 
 const program = new Command("her-faq")
-  .description("Ask the Her movie guide about Spike Jonze's film Her: the same skill Alexa runs, on your laptop.")
+  .description(
+    "Ask the Her movie guide about Spike Jonze's film Her: the same skill Alexa runs, on your laptop.",
+  )
   .option("--locale <locale>", "locale of the interaction model (en-US, en-GB, en-CA, en-AU, en-IN)", "en-US")
   .option("--verbose", "log each request and response of the skill to standard error")
   .showHelpAfterError();

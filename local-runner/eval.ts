@@ -26,9 +26,12 @@ export function parseEvalTsv(text: string, source: string): EvalRow[] {
       );
     }
     const [utterance, expectation] = fields.map((field) => field.trim()) as [string, string];
-    if (utterance === "" || expectation === "") throw new Error(`${source}:${line}: empty utterance or expectation`);
+    if (utterance === "" || expectation === "")
+      throw new Error(`${source}:${line}: empty utterance or expectation`);
     if (expectation.startsWith("@") && !DIRECTIVES.has(expectation)) {
-      throw new Error(`${source}:${line}: unknown expectation "${expectation}" (use @fallback, @help or @stop)`);
+      throw new Error(
+        `${source}:${line}: unknown expectation "${expectation}" (use @fallback, @help or @stop)`,
+      );
     }
     rows.push({ utterance, expectation, line });
   });
@@ -40,7 +43,9 @@ export function readEvalFile(path: string): EvalRow[] {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new Error(`cannot read eval file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(
+      `cannot read eval file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return parseEvalTsv(text, path);
 }
@@ -63,7 +68,11 @@ export interface EvalReport {
   readonly results: readonly EvalResult[];
   readonly faq: { readonly total: number; readonly passed: number };
   readonly perFaq: ReadonlyArray<{ readonly id: string; readonly total: number; readonly passed: number }>;
-  readonly directives: ReadonlyArray<{ readonly directive: string; readonly total: number; readonly passed: number }>;
+  readonly directives: ReadonlyArray<{
+    readonly directive: string;
+    readonly total: number;
+    readonly passed: number;
+  }>;
 }
 
 export interface FaqAnswerText {
@@ -83,7 +92,8 @@ export async function scoreEval(
 ): Promise<EvalReport> {
   const keyPhrases = [...new Set(rows.map((row) => row.expectation).filter((e) => !e.startsWith("@")))];
   const lower = (text: string) => text.toLowerCase();
-  const isFaqAnswer = (speech: string) => answers.some((entry) => lower(speech).includes(lower(entry.answer)));
+  const isFaqAnswer = (speech: string) =>
+    answers.some((entry) => lower(speech).includes(lower(entry.answer)));
   const results: EvalResult[] = [];
   for (const row of rows) {
     const outcome = await ask(row.utterance);
@@ -104,7 +114,8 @@ export async function scoreEval(
     }
     const faqId = row.expectation.startsWith("@")
       ? undefined
-      : (answers.find((entry) => lower(entry.answer).includes(lower(row.expectation)))?.id ?? row.expectation);
+      : (answers.find((entry) => lower(entry.answer).includes(lower(row.expectation)))?.id ??
+        row.expectation);
     results.push({ ...row, outcome, passed, faqId });
   }
   const tally = (subset: readonly EvalResult[]) => ({
@@ -118,33 +129,46 @@ export async function scoreEval(
     faq: tally(faqResults),
     perFaq: ids.map((id) => ({ id, ...tally(faqResults.filter((result) => result.faqId === id)) })),
     directives: [...DIRECTIVES]
-      .map((directive) => ({ directive, ...tally(results.filter((result) => result.expectation === directive)) }))
+      .map((directive) => ({
+        directive,
+        ...tally(results.filter((result) => result.expectation === directive)),
+      }))
       .filter((entry) => entry.total > 0),
   };
 }
 
-const percent = (passed: number, total: number) => (total === 0 ? "-" : `${((100 * passed) / total).toFixed(1)}%`);
+const percent = (passed: number, total: number) =>
+  total === 0 ? "-" : `${((100 * passed) / total).toFixed(1)}%`;
 
 /** The report as a person reads it: overall, per FAQ, the rejection rate, then every miss. */
 export function formatEvalReport(report: EvalReport, source: string): string {
   const lines = [`eval: ${source} (${report.results.length} utterances)`, ""];
-  lines.push(`FAQ accuracy: ${report.faq.passed}/${report.faq.total} (${percent(report.faq.passed, report.faq.total)})`);
+  lines.push(
+    `FAQ accuracy: ${report.faq.passed}/${report.faq.total} (${percent(report.faq.passed, report.faq.total)})`,
+  );
   for (const { directive, passed, total } of report.directives) {
-    const label = { "@fallback": "out-of-domain rejection rate", "@help": "help", "@stop": "stop" }[directive];
+    const label = { "@fallback": "out-of-domain rejection rate", "@help": "help", "@stop": "stop" }[
+      directive
+    ];
     lines.push(`${label}: ${passed}/${total} (${percent(passed, total)})`);
   }
   lines.push("", "per FAQ:");
   const width = Math.max(...report.perFaq.map((entry) => entry.id.length), 4);
   for (const { id, passed, total } of report.perFaq) {
-    lines.push(`  ${id.padEnd(width)}  ${String(passed).padStart(3)}/${String(total).padEnd(3)} ${percent(passed, total)}`);
+    lines.push(
+      `  ${id.padEnd(width)}  ${String(passed).padStart(3)}/${String(total).padEnd(3)} ${percent(passed, total)}`,
+    );
   }
   const misses = report.results.filter((result) => !result.passed);
   lines.push("", misses.length === 0 ? "misses: none" : `misses (${misses.length}):`);
   for (const miss of misses) {
     lines.push(`  line ${miss.line}: "${miss.utterance}" expected ${miss.expectation}`);
-    lines.push(`    -> ${miss.outcome.intent}${miss.outcome.endSession ? " (session ended)" : ""}: "${truncate(miss.outcome.speech, 110)}"`);
+    lines.push(
+      `    -> ${miss.outcome.intent}${miss.outcome.endSession ? " (session ended)" : ""}: "${truncate(miss.outcome.speech, 110)}"`,
+    );
   }
   return lines.join("\n");
 }
 
-const truncate = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text);
+const truncate = (text: string, length: number) =>
+  text.length > length ? `${text.slice(0, length - 1)}…` : text;

@@ -5,6 +5,7 @@
  */
 import type { InteractionModel, Locale } from "../interaction-model/index.js";
 import { interactionModelFor } from "../interaction-model/index.js";
+import { intentNameFor } from "../skill/faq/index.js";
 import { createRanker, FAQ_CONFIDENCE_THRESHOLD } from "../skill/faq/ranking.js";
 import type { IntentRanker } from "../skill/text/intent-ranker.js";
 import { MAX_UTTERANCE_LENGTH, normalizeUtterance } from "../skill/text/normalize.js";
@@ -54,17 +55,26 @@ export class LocalResolver {
       for (const sample of intent.samples) {
         const slot = /\{([A-Za-z_]+)\}/.exec(sample)?.[1];
         if (slot === undefined) remember(intent.name, sample);
-        else if (slots.get(slot) === "AMAZON.SearchQuery") this.carriers.push(carrierOf(intent.name, sample, slot));
+        else if (slots.get(slot) === "AMAZON.SearchQuery")
+          this.carriers.push(carrierOf(intent.name, sample, slot));
       }
     }
     for (const [intent, phrases] of Object.entries(BUILT_IN_PHRASES)) {
       if (this.intentNames.has(intent)) for (const phrase of phrases) remember(intent, phrase);
     }
-    this.ranker = createRanker(examples);
+    this.ranker = createRanker(examples, (entry) => intentNameFor(entry.id));
   }
 
+  private static readonly byLocale = new Map<Locale, LocalResolver>();
+
+  /** The resolver for a locale's committed model, built once: resolvers hold no state between calls. */
   static forLocale(locale: Locale): LocalResolver {
-    return new LocalResolver(interactionModelFor(locale));
+    let resolver = LocalResolver.byLocale.get(locale);
+    if (!resolver) {
+      resolver = new LocalResolver(interactionModelFor(locale));
+      LocalResolver.byLocale.set(locale, resolver);
+    }
+    return resolver;
   }
 
   /** Every intent the model declares. */
@@ -77,7 +87,9 @@ export class LocalResolver {
     let text = normalizeUtterance(utterance).replace(/^(?:alexa|hey alexa) /, "");
     if (text === "" || text === "alexa") return fallback(0);
 
-    for (const verb of LAUNCH_VERBS) if (text === `${verb} ${this.invocation}`) return { kind: "launch" };
+    // "open her movie guide (please)", or "ask her movie guide" with nothing after it, opens the skill.
+    const opening = [...LAUNCH_VERBS, ...ONE_SHOT_VERBS].map((verb) => `${verb} ${this.invocation}`);
+    if (opening.includes(withoutCourtesy(text))) return { kind: "launch" };
     for (const verb of ONE_SHOT_VERBS) {
       const prefix = `${verb} ${this.invocation} `;
       if (text.startsWith(prefix)) {
@@ -85,15 +97,22 @@ export class LocalResolver {
         break;
       }
     }
-    if (EXIT_PHRASES.includes(text)) return { kind: "end", reason: "USER_INITIATED" };
+    const polite = withoutCourtesy(text);
+    if (EXIT_PHRASES.includes(polite)) return { kind: "end", reason: "USER_INITIATED" };
 
-    const exact = this.exact.get(text) ?? this.exact.get(withoutCourtesy(text));
+    const exact = this.exact.get(text) ?? this.exact.get(polite);
     if (exact) return { kind: "intent", intent: exact, slots: {}, match: "exact", confidence: 1 };
 
     for (const carrier of this.carriers) {
       const value = carrier.pattern.exec(text)?.[1];
       if (value) {
-        return { kind: "intent", intent: carrier.intent, slots: { [carrier.slot]: value }, match: "carrier", confidence: 1 };
+        return {
+          kind: "intent",
+          intent: carrier.intent,
+          slots: { [carrier.slot]: value },
+          match: "carrier",
+          confidence: 1,
+        };
       }
     }
 
@@ -119,9 +138,9 @@ function fallback(confidence: number): Resolution {
 /** "i'd like to know {query}" -> /^i would like to know (.+)$/, normalised like utterances are. */
 function carrierOf(intent: string, sample: string, slot: string): Carrier {
   const [before = "", after = ""] = sample.split(`{${slot}}`).map((part) => normalizeUtterance(part));
-  const escape = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(
-    `^${before ? `${escape(before)} ` : ""}(.+?)${after ? ` ${escape(after)}` : ""}$`,
+    `^${before ? `${literal(before)} ` : ""}(.+?)${after ? ` ${literal(after)}` : ""}$`,
   );
   return { pattern, intent, slot };
 }

@@ -52,7 +52,10 @@ export function answer(entry: FaqEntry, state: SessionState): Reply {
   const card = { title: entry.question, content: entry.answer };
   if (!suggestion) {
     return {
-      speech: [entry.answer, "That's everything I know about Her. Ask me about any of it again, or say stop."],
+      speech: [
+        entry.answer,
+        "That's everything I know about Her. Ask me about any of it again, or say stop.",
+      ],
       reprompt: ["What would you like to hear again? Or say stop."],
       card,
       endSession: false,
@@ -74,6 +77,13 @@ export function answer(entry: FaqEntry, state: SessionState): Reply {
 export function acceptOffer(state: SessionState): Reply {
   const offered = state.offered === undefined ? undefined : faqById(state.offered);
   if (offered) return answer(offered, state);
+  if (nextSuggestion(state.asked) === undefined) {
+    return {
+      speech: ["You've heard everything I know about Her. Which would you like to hear again? Or say stop."],
+      reprompt: ["Which would you like to hear again? Or say stop."],
+      endSession: false,
+    };
+  }
   return {
     speech: [`Lovely. What would you like to know? You could ask ${EXAMPLE_QUESTIONS}.`],
     reprompt: ["What would you like to know about Her?"],

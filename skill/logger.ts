@@ -1,5 +1,5 @@
 /** The skill's structured logger: JSON lines (CloudWatch on Lambda), silent unless asked for locally. */
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 
 export type { Logger };
 

@@ -26,7 +26,10 @@ export function readSession(input: HandlerInput): SessionState {
 
 /** Merges `changes` into the session; an `undefined` value removes that attribute. */
 export function updateSession(input: HandlerInput, changes: Partial<SessionState>): void {
-  const attributes: Record<string, unknown> = { ...input.attributesManager.getSessionAttributes(), ...changes };
+  const attributes: Record<string, unknown> = {
+    ...input.attributesManager.getSessionAttributes(),
+    ...changes,
+  };
   for (const [key, value] of Object.entries(attributes)) if (value === undefined) delete attributes[key];
   input.attributesManager.setSessionAttributes(attributes);
 }

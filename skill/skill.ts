@@ -3,7 +3,13 @@
  * runner all invoke with a RequestEnvelope. Nothing in it knows which door a request came through.
  */
 import { type Skill, SkillBuilders } from "ask-sdk-core";
-import { exitHandler, fallbackHandler, helpHandler, sessionEndedHandler, unknownIntentHandler } from "./handlers/built-ins.js";
+import {
+  exitHandler,
+  fallbackHandler,
+  helpHandler,
+  sessionEndedHandler,
+  unknownIntentHandler,
+} from "./handlers/built-ins.js";
 import { noHandler, repeatHandler, yesHandler } from "./handlers/conversation.js";
 import { errorHandler } from "./handlers/errors.js";
 import { faqAnswerHandler, questionHandler } from "./handlers/faq.js";

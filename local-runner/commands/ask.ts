@@ -30,7 +30,9 @@ async function askEachLine(runtime: Runtime, options: AskOptions): Promise<void>
     const utterance = line.trim();
     const problem = problemWith(utterance);
     if (problem) {
-      process.stdout.write(options.json ? `${JSON.stringify({ utterance, error: problem })}\n` : `error: ${problem}\n`);
+      process.stdout.write(
+        options.json ? `${JSON.stringify({ utterance, error: problem })}\n` : `error: ${problem}\n`,
+      );
       continue;
     }
     const turn = await runtime.conversation().say(utterance);

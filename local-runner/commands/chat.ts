@@ -7,13 +7,14 @@ export async function chat(runtime: Runtime): Promise<void> {
   const conversation = runtime.conversation();
   const terminal = Boolean(process.stdin.isTTY);
   const lines = createInterface({ input: process.stdin, output: process.stdout, terminal });
+  let reprompt = "";
   const show = (turn: Turn) => {
     if (turn.speech) process.stdout.write(`\nguide: ${turn.speech}\n\n`);
     reprompt = turn.reprompt ?? "";
   };
-  if (terminal) process.stdout.write('Talk to the Her movie guide. Type a question; "stop" ends. Ctrl-D quits.\n');
+  if (terminal)
+    process.stdout.write('Talk to the Her movie guide. Type a question; "stop" ends. Ctrl-D quits.\n');
   show(await conversation.launch());
-  let reprompt = "";
   let silences = 0;
   lines.setPrompt("you> ");
   lines.prompt();

@@ -22,6 +22,8 @@ export async function evaluate(runtime: Runtime, file: string, options: EvalOpti
   });
   process.stdout.write(`${formatEvalReport(report, file)}\n`);
   if (options.failUnder === undefined) return 0;
-  const rates = [report.faq, ...report.directives].filter((t) => t.total > 0).map((t) => (100 * t.passed) / t.total);
+  const rates = [report.faq, ...report.directives]
+    .filter((t) => t.total > 0)
+    .map((t) => (100 * t.passed) / t.total);
   return rates.every((rate) => rate >= (options.failUnder as number)) ? 0 : 1;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
-import { type DialogScript, type DialogTest, scriptSchema, type Step, stepSchema } from "./schema.js";
+import { type DialogScript, type DialogTest, type Step, scriptSchema, stepSchema } from "./schema.js";
 
 /** Request types a step may name as its `intent` besides the model's intents. */
 const REQUEST_TYPES = ["LaunchRequest", "SessionEndedRequest"];
@@ -21,23 +21,31 @@ export function loadDialogScript(file: string, knownIntents: ReadonlySet<string>
   try {
     source = readFileSync(file, "utf8");
   } catch (error) {
-    throw new DialogScriptError(`${file}: cannot read the script (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new DialogScriptError(
+      `${file}: cannot read the script (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
   }
   return parseDialogScript(source, file, knownIntents);
 }
 
-export function parseDialogScript(source: string, file: string, knownIntents: ReadonlySet<string>): DialogScript {
+export function parseDialogScript(
+  source: string,
+  file: string,
+  knownIntents: ReadonlySet<string>,
+): DialogScript {
   let document: unknown;
   try {
     document = parseYaml(source);
   } catch (error) {
     const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? "?"}` : "";
-    throw new DialogScriptError(`${file}: not valid YAML${where}: ${(error as Error).message.split("\n")[0]}`);
+    throw new DialogScriptError(
+      `${file}: not valid YAML${where}: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const script = scriptSchema.safeParse(document);
   if (!script.success) throw new DialogScriptError(`${file}: ${describeIssues(script.error)}`);
 
-  const tests: DialogTest[] = script.data.tests.map((test, t) => ({
+  const tests: DialogTest[] = script.data.tests.map((test) => ({
     name: test.name,
     steps: test.steps.map((raw, s) => {
       const where = `${file}: test "${test.name}", step ${s + 1}`;
@@ -70,20 +78,26 @@ function checkIntents(step: Step, where: string, knownIntents: ReadonlySet<strin
     const known = knownIntents.has(intent) || (field === "intent" && REQUEST_TYPES.includes(intent));
     if (!known) {
       const choices = [...knownIntents].sort().join(", ");
-      throw new DialogScriptError(`${where}: unknown intent "${intent}" in ${field}; the model has: ${choices}`);
+      throw new DialogScriptError(
+        `${where}: unknown intent "${intent}" in ${field}; the model has: ${choices}`,
+      );
     }
   }
 }
 
 function checkPatterns(step: Step, where: string): void {
-  const patterns = [step.speech, step.notSpeech, step.reprompt, step.card].flat().filter((p) => p !== undefined);
+  const patterns = [step.speech, step.notSpeech, step.reprompt, step.card]
+    .flat()
+    .filter((p) => p !== undefined);
   for (const pattern of patterns) {
     const regex = /^\/(.+)\/([a-z]*)$/s.exec(pattern);
     if (!regex) continue;
     try {
       new RegExp(regex[1] as string, regex[2]);
     } catch (error) {
-      throw new DialogScriptError(`${where}: ${pattern} is not a valid regular expression (${(error as Error).message})`);
+      throw new DialogScriptError(
+        `${where}: ${pattern} is not a valid regular expression (${(error as Error).message})`,
+      );
     }
   }
 }

@@ -3,8 +3,8 @@
  * test, and reports each failed expectation with what the skill actually said.
  */
 import type { Skill } from "ask-sdk-core";
-import type { LocalResolver } from "../resolver.js";
 import { Conversation, intentOf, type Turn } from "../conversation.js";
+import { LocalResolver } from "../resolver.js";
 import type { DialogScript, DialogTest, Step } from "./schema.js";
 
 export interface StepFailure {
@@ -25,7 +25,6 @@ export type Utter = (conversation: Conversation, utterance: string) => Promise<T
 
 export interface RunOptions {
   readonly skill: Skill;
-  readonly resolver: LocalResolver;
   readonly utter?: Utter;
 }
 
@@ -35,8 +34,14 @@ export async function runDialogScript(script: DialogScript, options: RunOptions)
   return results;
 }
 
-export async function runDialogTest(script: DialogScript, test: DialogTest, options: RunOptions): Promise<TestResult> {
-  const conversation = new Conversation({ skill: options.skill, resolver: options.resolver, locale: script.locale });
+export async function runDialogTest(
+  script: DialogScript,
+  test: DialogTest,
+  options: RunOptions,
+): Promise<TestResult> {
+  // Utterances are understood in the script's own locale, as a device set to that locale would.
+  const resolver = LocalResolver.forLocale(script.locale);
+  const conversation = new Conversation({ skill: options.skill, resolver, locale: script.locale });
   const utter = options.utter ?? ((c: Conversation, utterance: string) => c.say(utterance));
   const failures: StepFailure[] = [];
   const turns: Turn[] = [];
@@ -59,7 +64,13 @@ function takeStep(conversation: Conversation, step: Step, utter: Utter): Promise
   if (step.launch) return conversation.launch();
   if (step.end) return conversation.send({ kind: "end", reason: "USER_INITIATED" });
   if (step.send !== undefined) {
-    return conversation.send({ kind: "intent", intent: step.send, slots: step.slots ?? {}, match: "exact", confidence: 1 });
+    return conversation.send({
+      kind: "intent",
+      intent: step.send,
+      slots: step.slots ?? {},
+      match: "exact",
+      confidence: 1,
+    });
   }
   return utter(conversation, step.say ?? "");
 }
@@ -75,10 +86,12 @@ function describeRequest(step: Step): string {
 export function checkStep(step: Step, turn: Turn): string[] {
   const problems: string[] = [];
   for (const expected of listOf(step.speech)) {
-    if (!matches(turn.speech, expected)) problems.push(`expected speech to match ${expected}; it said "${turn.speech}"`);
+    if (!matches(turn.speech, expected))
+      problems.push(`expected speech to match ${expected}; it said "${turn.speech}"`);
   }
   for (const unwanted of listOf(step.notSpeech)) {
-    if (matches(turn.speech, unwanted)) problems.push(`expected speech not to match ${unwanted}; it said "${turn.speech}"`);
+    if (matches(turn.speech, unwanted))
+      problems.push(`expected speech not to match ${unwanted}; it said "${turn.speech}"`);
   }
   for (const expected of listOf(step.reprompt)) {
     if (!matches(turn.reprompt ?? "", expected)) {
@@ -94,12 +107,17 @@ export function checkStep(step: Step, turn: Turn): string[] {
     problems.push(`expected intent ${step.intent}; it resolved to ${intentOf(turn.resolution)}`);
   }
   if (step.endSession !== undefined && turn.endSession !== step.endSession) {
-    problems.push(step.endSession ? "expected the session to end; it stayed open" : "expected the session to stay open; it ended");
+    problems.push(
+      step.endSession
+        ? "expected the session to end; it stayed open"
+        : "expected the session to stay open; it ended",
+    );
   }
   for (const [key, value] of Object.entries(step.session ?? {})) {
     const actual = turn.attributes[key];
     const ok = value === null ? actual === undefined : JSON.stringify(actual) === JSON.stringify(value);
-    if (!ok) problems.push(`expected session ${key} = ${JSON.stringify(value)}; it is ${JSON.stringify(actual)}`);
+    if (!ok)
+      problems.push(`expected session ${key} = ${JSON.stringify(value)}; it is ${JSON.stringify(actual)}`);
   }
   return problems;
 }

@@ -26,7 +26,8 @@ export const stepSchema = z
   })
   .strict()
   .refine(
-    (step) => [step.say !== undefined, step.launch, step.send !== undefined, step.end].filter(Boolean).length === 1,
+    (step) =>
+      [step.say !== undefined, step.launch, step.send !== undefined, step.end].filter(Boolean).length === 1,
     { message: "each step needs exactly one of say, launch, send or end" },
   )
   .refine((step) => step.slots === undefined || step.send !== undefined, { message: "slots go with send" });
@@ -38,7 +39,10 @@ export const scriptSchema = z
     tests: z
       .array(
         z
-          .object({ name: z.string().min(1), steps: z.array(z.unknown()).min(1, "a test needs at least one step") })
+          .object({
+            name: z.string().min(1),
+            steps: z.array(z.unknown()).min(1, "a test needs at least one step"),
+          })
           .strict(),
       )
       .min(1, "a script needs at least one test"),

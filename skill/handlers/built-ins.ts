@@ -6,7 +6,8 @@ import type { Logger } from "../logger.js";
 import { respond } from "./respond.js";
 
 const isIntent = (input: HandlerInput, ...names: string[]) =>
-  getRequestType(input.requestEnvelope) === "IntentRequest" && names.includes(getIntentName(input.requestEnvelope));
+  getRequestType(input.requestEnvelope) === "IntentRequest" &&
+  names.includes(getIntentName(input.requestEnvelope));
 
 export const helpHandler: RequestHandler = {
   canHandle: (input) => isIntent(input, "AMAZON.HelpIntent"),
@@ -19,7 +20,8 @@ export const fallbackHandler: RequestHandler = {
 };
 
 export const exitHandler: RequestHandler = {
-  canHandle: (input) => isIntent(input, "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"),
+  canHandle: (input) =>
+    isIntent(input, "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"),
   handle: (input) => respond(input, goodbye()),
 };
 

@@ -10,7 +10,9 @@ import { readSession } from "../session.js";
 import { respond } from "./respond.js";
 
 function intentNameOf(input: Parameters<RequestHandler["canHandle"]>[0]): string | undefined {
-  return getRequestType(input.requestEnvelope) === "IntentRequest" ? getIntentName(input.requestEnvelope) : undefined;
+  return getRequestType(input.requestEnvelope) === "IntentRequest"
+    ? getIntentName(input.requestEnvelope)
+    : undefined;
 }
 
 export const faqAnswerHandler: RequestHandler = {

@@ -9,7 +9,12 @@ export function requestLogger(logger: Logger): RequestInterceptor {
       const { request, session } = input.requestEnvelope;
       const intent = request.type === "IntentRequest" ? (request as IntentRequest).intent.name : undefined;
       logger.info(
-        { requestId: request.requestId, type: getRequestType(input.requestEnvelope), intent, newSession: session?.new },
+        {
+          requestId: request.requestId,
+          type: getRequestType(input.requestEnvelope),
+          intent,
+          newSession: session?.new,
+        },
         "request",
       );
     },

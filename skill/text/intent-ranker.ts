@@ -43,6 +43,8 @@ export interface RankerTuning {
   readonly framingWeight: number;
   /** Exponent on the share of the utterance the label explains. */
   readonly explainedExponent: number;
+  /** Credit for a word found only in a label's context (an FAQ's answer), relative to one in its samples. */
+  readonly contextCredit: number;
 }
 
 export const DEFAULT_TUNING: RankerTuning = {
@@ -55,7 +57,19 @@ export const DEFAULT_TUNING: RankerTuning = {
   approximateMatchCredit: 0.8,
   framingWeight: 0.4,
   explainedExponent: 2,
+  contextCredit: 0.6,
 };
+
+export interface RankerOptions {
+  /**
+   * Words that name the subject itself ("her", a character's name): an utterance holding one is about this
+   * domain even when some of its other words are new.
+   */
+  readonly anchors?: readonly string[];
+  /** Background text per label (an FAQ's answer): its words count, weakly, as that label's vocabulary. */
+  readonly contexts?: ReadonlyMap<string, string>;
+  readonly tuning?: RankerTuning;
+}
 
 /** Weight of an unknown framing word ("the", "curious"): unknown, but says little. */
 const UNKNOWN_FRAMING_WEIGHT = 0.15;
@@ -90,18 +104,19 @@ export class IntentRanker {
   private readonly soundsLike = new Map<string, string[]>();
 
   private readonly anchors: ReadonlySet<string>;
+  private readonly tuning: RankerTuning;
+  /** Content terms of each label's context that its samples lack. */
+  private readonly contextByLabel = new Map<string, Set<string>>();
 
-  /**
-   * @param anchors words that name the subject itself ("her", "film", a character's name): an utterance
-   *   holding one is about this domain even when some of its other words are new.
-   */
-  constructor(
-    examples: readonly LabelledExample[],
-    anchors: readonly string[] = [],
-    private readonly tuning: RankerTuning = DEFAULT_TUNING,
-  ) {
-    this.anchors = new Set(anchors.flatMap((anchor) => termsOf(anchor)));
-    this.examples = examples.map((example, id) => ({ id, ...example, terms: new Set(termsOf(example.text)) }));
+  constructor(examples: readonly LabelledExample[], options: RankerOptions = {}) {
+    const tuning = options.tuning ?? DEFAULT_TUNING;
+    this.tuning = tuning;
+    this.anchors = new Set((options.anchors ?? []).flatMap((anchor) => termsOf(anchor)));
+    this.examples = examples.map((example, id) => ({
+      id,
+      ...example,
+      terms: new Set(termsOf(example.text)),
+    }));
     this.search = new MiniSearch<IndexedExample>({
       fields: ["text"],
       storeFields: ["label"],
@@ -119,18 +134,26 @@ export class IntentRanker {
     this.search.addAll(this.examples);
 
     for (const example of this.examples) {
-      let group = this.examplesByLabel.get(example.label);
-      if (!group) this.examplesByLabel.set(example.label, (group = []));
-      group.push(example);
-      let vocabulary = this.vocabularyByLabel.get(example.label);
-      if (!vocabulary) this.vocabularyByLabel.set(example.label, (vocabulary = new Set()));
+      const group = this.examplesByLabel.get(example.label) ?? [];
+      this.examplesByLabel.set(example.label, [...group, example]);
+      const vocabulary = this.vocabularyByLabel.get(example.label) ?? new Set<string>();
       for (const term of example.terms) vocabulary.add(term);
+      this.vocabularyByLabel.set(example.label, vocabulary);
       for (const word of normalizeUtterance(example.text).split(" ")) this.rememberSound(word);
+    }
+    for (const [label, context] of options.contexts ?? []) {
+      const vocabulary = this.vocabularyByLabel.get(label);
+      const extra = new Set(termsOf(context).filter((term) => !isFraming(term) && !vocabulary?.has(term)));
+      this.contextByLabel.set(label, extra);
     }
     const labelCount = this.vocabularyByLabel.size;
     const labelsWithTerm = new Map<string, number>();
-    for (const vocabulary of this.vocabularyByLabel.values()) {
-      for (const term of vocabulary) labelsWithTerm.set(term, (labelsWithTerm.get(term) ?? 0) + 1);
+    for (const label of this.vocabularyByLabel.keys()) {
+      const terms = new Set([
+        ...(this.vocabularyByLabel.get(label) ?? []),
+        ...(this.contextByLabel.get(label) ?? []),
+      ]);
+      for (const term of terms) labelsWithTerm.set(term, (labelsWithTerm.get(term) ?? 0) + 1);
     }
     let maxWeight = 0;
     for (const [term, labels] of labelsWithTerm) {
@@ -173,6 +196,7 @@ export class IntentRanker {
    */
   private scoreLabel(label: string, query: readonly QueryTerm[]): RankedLabel {
     const vocabulary = this.vocabularyByLabel.get(label) ?? new Set<string>();
+    const context = this.contextByLabel.get(label) ?? new Set<string>();
     const anchored = query.some((term) => term.known && this.anchors.has(term.term));
     const unknownWeight = anchored ? this.anchoredUnknownWeight : this.unknownWeight;
     let total = 0;
@@ -183,8 +207,9 @@ export class IntentRanker {
       const weight = contentUnknown ? unknownWeight : term.weight;
       total += weight;
       if (contentUnknown) unknownContentWords++;
-      if (term.known && vocabulary.has(term.term)) {
-        explained += term.approximate ? weight * this.tuning.approximateMatchCredit : weight;
+      const credit = vocabulary.has(term.term) ? 1 : context.has(term.term) ? this.tuning.contextCredit : 0;
+      if (term.known && credit > 0) {
+        explained += credit * (term.approximate ? weight * this.tuning.approximateMatchCredit : weight);
       }
     }
     const queryTerms = new Set(query.map((term) => term.term));

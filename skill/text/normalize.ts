@@ -28,7 +28,7 @@ const CONTRACTIONS: Readonly<Record<string, string>> = {
   "didn't": "did not",
   "won't": "will not",
   "can't": "can not",
-  "cannot": "can not",
+  cannot: "can not",
   "couldn't": "could not",
   "wouldn't": "would not",
   "shouldn't": "should not",
@@ -42,8 +42,8 @@ const CONTRACTIONS: Readonly<Record<string, string>> = {
   "you'd": "you would",
   "they're": "they are",
   "we're": "we are",
-  "gonna": "going to",
-  "wanna": "want to",
+  gonna: "going to",
+  wanna: "want to",
 };
 
 /**

@@ -7,7 +7,20 @@ import { eng as englishStopwords } from "stopword";
 import { normalizeUtterance } from "./normalize.js";
 
 /** Words a speaker adds that never change what is asked. */
-const FILLERS = new Set(["um", "uh", "erm", "hmm", "please", "alexa", "hey", "ok", "okay", "so", "well", "like"]);
+const FILLERS = new Set([
+  "um",
+  "uh",
+  "erm",
+  "hmm",
+  "please",
+  "alexa",
+  "hey",
+  "ok",
+  "okay",
+  "so",
+  "well",
+  "like",
+]);
 
 /** Multi-word phrases that mean one thing, folded before words are split into terms. */
 const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
