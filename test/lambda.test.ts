@@ -10,6 +10,8 @@ type Handler = (event: RequestEnvelope, context?: unknown) => Promise<ResponseEn
 /** Loads the bundle as Lambda's Node.js runtime does: require() of dist/lambda/index.js, then `handler`. */
 function loadLambda(): Handler {
   const require = createRequire(import.meta.url);
+  // The bundle logs at info level, as it should on Lambda; the test output needs none of it.
+  process.env.LOG_LEVEL = "silent";
   const bundle = join(repoRoot, "dist", "lambda", "index.js");
   try {
     return (require(bundle) as { handler: Handler }).handler;
