@@ -1,13 +1,10 @@
 /** Amazon's built-in intents every certified skill answers: help, fallback, stop, cancel, home, session end. */
-import { getIntentName, getRequestType, type HandlerInput, type RequestHandler } from "ask-sdk-core";
+import { getRequestType, type RequestHandler } from "ask-sdk-core";
 import type { SessionEndedRequest } from "ask-sdk-model";
 import { fallback, goodbye, help } from "../dialog.js";
 import type { Logger } from "../logger.js";
+import { isIntent } from "./matchers.js";
 import { respond } from "./respond.js";
-
-const isIntent = (input: HandlerInput, ...names: string[]) =>
-  getRequestType(input.requestEnvelope) === "IntentRequest" &&
-  names.includes(getIntentName(input.requestEnvelope));
 
 export const helpHandler: RequestHandler = {
   canHandle: (input) => isIntent(input, "AMAZON.HelpIntent"),

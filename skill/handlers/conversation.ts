@@ -1,11 +1,9 @@
 /** The turns that refer to what was said before: yes or no to an offer, and "repeat that". */
-import { getIntentName, getRequestType, type HandlerInput, type RequestHandler } from "ask-sdk-core";
+import type { RequestHandler } from "ask-sdk-core";
 import { acceptOffer, declineOffer, nothingToRepeat } from "../dialog.js";
 import { readSession } from "../session.js";
+import { isIntent } from "./matchers.js";
 import { respond } from "./respond.js";
-
-const isIntent = (input: HandlerInput, name: string) =>
-  getRequestType(input.requestEnvelope) === "IntentRequest" && getIntentName(input.requestEnvelope) === name;
 
 export const yesHandler: RequestHandler = {
   canHandle: (input) => isIntent(input, "AMAZON.YesIntent"),

@@ -2,18 +2,13 @@
  * Answering the FAQ: one generic handler for every FAQ intent (the intent name says which entry), and the
  * SearchQuery handler that ranks a free-form question against the FAQ and answers only when confident.
  */
-import { getIntentName, getRequestType, getSlotValue, type RequestHandler } from "ask-sdk-core";
+import { getSlotValue, type RequestHandler } from "ask-sdk-core";
 import { answer, fallback } from "../dialog.js";
 import { faqForIntent, QUERY_SLOT, QUESTION_INTENT } from "../faq/index.js";
 import { matchFaq } from "../faq/ranking.js";
 import { readSession } from "../session.js";
+import { intentNameOf } from "./matchers.js";
 import { respond } from "./respond.js";
-
-function intentNameOf(input: Parameters<RequestHandler["canHandle"]>[0]): string | undefined {
-  return getRequestType(input.requestEnvelope) === "IntentRequest"
-    ? getIntentName(input.requestEnvelope)
-    : undefined;
-}
 
 export const faqAnswerHandler: RequestHandler = {
   canHandle: (input) => faqForIntent(intentNameOf(input) ?? "") !== undefined,
