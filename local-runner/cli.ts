@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { ask } from "./commands/ask.js";
 import { chat } from "./commands/chat.js";
 import { evaluate } from "./commands/eval.js";
+import { serve } from "./commands/serve.js";
 import { testScripts } from "./commands/test.js";
 import { createRuntime, UserError } from "./runtime.js";
 
@@ -53,6 +54,24 @@ program
   .action(async (file: string, options: { failUnder?: number }, command: Command) => {
     process.exitCode = await evaluate(runtimeOf(command), file, options);
   });
+
+program
+  .command("serve")
+  .description("serve the skill to Alexa over HTTP(S): POST / for requests, GET /healthz for health")
+  .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 3000)
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--skill-id <id>", "refuse requests for any other skill (default: $ALEXA_SKILL_ID)")
+  .option("--no-verify", "turn off signature and timestamp checks, for local testing only")
+  .action(async (options: { port: number; host: string; skillId?: string; verify: boolean }) => {
+    await serve(options);
+  });
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError("give a port from 0 to 65535");
+  return port;
+}
 
 function parsePercent(value: string): number {
   const percent = Number(value);

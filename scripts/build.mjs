@@ -22,6 +22,8 @@ await build({
   outfile: "dist/lambda/index.js",
   format: "cjs",
   minify: true,
+  // Prefer packages' ES module builds, so unused parts (other languages' stopword lists) are left out.
+  mainFields: ["module", "main"],
 });
 mkdirSync("dist/lambda", { recursive: true });
 // The project is ESM; this marks the bundle's folder as CommonJS for Node and for Lambda.

@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildInteractionModel, INVOCATION_NAME } from "../interaction-model/build.js";
-import { MIN_SAMPLES_PER_FAQ_INTENT, modelFileText } from "../interaction-model/generate.js";
+import { MIN_SAMPLES_PER_FAQ_INTENT, modelFileText, staleFiles } from "../interaction-model/generate.js";
 import { checkInteractionModel, checkInvocationName } from "../interaction-model/rules.js";
+import { examplePhrases, skillManifest } from "../interaction-model/skill-package.js";
 import { type InteractionModel, LOCALES } from "../interaction-model/types.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 import { repoRoot } from "./paths.js";
@@ -61,6 +62,29 @@ describe("interaction models", () => {
     expect(samples("en-US")).toContain("what does the color red mean in her");
     expect(samples("en-GB")).toContain("what does the colour red mean in her");
     expect(samples("en-GB").some((sample) => /\bcolor\b/.test(sample))).toBe(false);
+  });
+});
+
+describe("the ASK CLI skill package", () => {
+  it("is committed exactly as generated: manifest, ask-resources.json and every locale's model", () => {
+    expect(staleFiles(repoRoot)).toEqual([]);
+  });
+
+  it("publishes every locale with example phrases Alexa will accept", () => {
+    const manifest = skillManifest() as {
+      manifest: { publishingInformation: { locales: Record<string, { examplePhrases: string[] }> } };
+    };
+    expect(Object.keys(manifest.manifest.publishingInformation.locales)).toEqual([...LOCALES]);
+    const [open, ...asks] = examplePhrases();
+    expect(open).toBe(`Alexa, open ${INVOCATION_NAME}`);
+    const samples = buildInteractionModel("en-US").interactionModel.languageModel.intents.flatMap(
+      (intent) => intent.samples,
+    );
+    for (const phrase of asks) {
+      const prefix = `Alexa, ask ${INVOCATION_NAME} `;
+      expect(phrase.startsWith(prefix), phrase).toBe(true);
+      expect(samples).toContain(phrase.slice(prefix.length));
+    }
   });
 });
 
