@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { ask } from "./commands/ask.js";
 import { chat } from "./commands/chat.js";
 import { evaluate } from "./commands/eval.js";
+import { listen } from "./commands/listen.js";
 import { serve } from "./commands/serve.js";
 import { testScripts } from "./commands/test.js";
+import { ENGINES, type Engine } from "./recognizers/select.js";
 import { createRuntime, UserError } from "./runtime.js";
 
 interface GlobalOptions {
@@ -39,6 +41,24 @@ program
   });
 
 program
+  .command("listen")
+  .description("talk to the guide by voice; or answer WAV recordings with --wav")
+  .option("--wav <files...>", "answer these recordings (any rate and channel count), one fresh session each")
+  .option(
+    "--json",
+    'with --wav: one JSON line per file: {"file","transcript","intent","speech","endSession"}',
+  )
+  .option("--engine <engine>", `speech recognizer (${ENGINES.join(", ")})`, parseEngine, "pocketsphinx")
+  .option("--voice <voice>", "voice to speak with (a festival voice on Linux, a system voice on macOS)")
+  .option("--rate <rate>", "speaking rate, 1 is normal", parseRate)
+  .option("--quiet", "print answers without speaking them")
+  .option("--out <dir>", "also write each spoken answer to a WAV file in this folder")
+  .option("--device <alsa-device>", "microphone (arecord -D); the default input otherwise")
+  .action(async (options: Parameters<typeof listen>[1], command: Command) => {
+    await listen(runtimeOf(command), options);
+  });
+
+program
   .command("test")
   .description("run dialog scripts (YAML) against the skill")
   .argument("<scripts...>", "dialog script files")
@@ -65,6 +85,18 @@ program
   .action(async (options: { port: number; host: string; skillId?: string; verify: boolean }) => {
     await serve(options);
   });
+
+function parseEngine(value: string): Engine {
+  if ((ENGINES as readonly string[]).includes(value)) return value as Engine;
+  throw new InvalidArgumentError(`choose one of ${ENGINES.join(", ")}`);
+}
+
+function parseRate(value: string): number {
+  const rate = Number(value);
+  if (!Number.isFinite(rate) || rate < 0.25 || rate > 4)
+    throw new InvalidArgumentError("give a rate from 0.25 to 4");
+  return rate;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -1,0 +1,156 @@
+/**
+ * `her-faq listen`: a conversation by voice (microphone -> recognizer -> skill -> speech), or with --wav,
+ * recordings answered one per line as JSON, each a fresh one-shot session.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { interactionModelFor } from "../../interaction-model/index.js";
+import { alsaMicrophone, MicrophoneUnavailable } from "../audio/microphone.js";
+import { AudioFileError, readWavFile } from "../audio/wav.js";
+import { intentOf, type Turn } from "../conversation.js";
+import { createRecognizer, type Engine } from "../recognizers/select.js";
+import { type Recognizer, RecognizerUnavailable } from "../recognizers/types.js";
+import type { Runtime } from "../runtime.js";
+import { UserError } from "../runtime.js";
+import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
+import { synthesizeWav } from "../speech-out/synthesize.js";
+import { answerRecording, answerTranscript } from "../voice.js";
+
+export interface ListenOptions {
+  readonly json?: boolean;
+  readonly wav?: readonly string[];
+  readonly engine: Engine;
+  readonly voice?: string;
+  readonly rate?: number;
+  readonly quiet?: boolean;
+  readonly out?: string;
+  readonly device?: string;
+}
+
+function recognizerFor(runtime: Runtime, engine: Engine): Recognizer {
+  try {
+    return createRecognizer(interactionModelFor(runtime.locale), engine);
+  } catch (error) {
+    if (error instanceof RecognizerUnavailable) {
+      throw new UserError(`no speech recognizer can run: ${error.message}. Or type instead: her-faq chat`, 1);
+    }
+    throw error;
+  }
+}
+
+export async function listen(runtime: Runtime, options: ListenOptions): Promise<void> {
+  if (options.wav && options.wav.length > 0) return answerFiles(runtime, options);
+  if (options.json) throw new UserError("--json goes with --wav FILE...: listen --json --wav question.wav");
+  return converse(runtime, options);
+}
+
+/** Each recording in a fresh session; a file that cannot be read gets an `error` line instead. */
+async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<void> {
+  const recognizer = recognizerFor(runtime, options.engine);
+  try {
+    for (const file of options.wav ?? []) {
+      let line: object;
+      try {
+        const { pcm } = readWavFile(file);
+        const { transcript, turn } = await answerRecording(runtime.conversation(), recognizer, pcm);
+        line = {
+          file,
+          transcript: transcript.text,
+          intent: intentOf(turn.resolution),
+          speech: turn.speech,
+          endSession: turn.endSession,
+        };
+      } catch (error) {
+        if (!(error instanceof AudioFileError)) throw error;
+        line = { file, error: error.message };
+      }
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(line)}\n`
+          : `${"speech" in line ? line.speech : `error: ${(line as { error: string }).error}`}\n`,
+      );
+    }
+  } finally {
+    recognizer.close();
+  }
+}
+
+/** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
+async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
+  const recognizer = recognizerFor(runtime, options.engine);
+  const speaker = speakerFor(options);
+  const microphone = alsaMicrophone({ device: options.device });
+  const conversation = runtime.conversation();
+  let answers = 0;
+  const respond = async (turn: Turn) => {
+    if (!turn.speech) return;
+    process.stdout.write(`\nguide: ${turn.speech}\n\n`);
+    if (options.out) saveAnswer(options.out, ++answers, turn, options.voice);
+    await speaker.speak(turn.speech);
+  };
+  process.once("SIGINT", () => {
+    speaker.stop();
+    microphone.stop();
+    process.stdout.write("\n");
+    process.exit(130);
+  });
+
+  await respond(await conversation.launch());
+  let stream = recognizer.start();
+  let speaking = false;
+  let silentMs = 0;
+  let resolveEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+  try {
+    await microphone.start((chunk) => {
+      if (speaking) return; // the guide is talking: do not listen to ourselves
+      const update = stream.accept(chunk);
+      silentMs = update.partial ? 0 : silentMs + chunk.length / 16;
+      if (update.partial) process.stdout.write(`\r\x1b[2Kyou: ${update.partial}`);
+      if (update.endOfSpeech) {
+        speaking = true;
+        const transcript = stream.finish();
+        process.stdout.write(`\r\x1b[2Kyou: ${transcript.text || "(not understood)"}\n`);
+        void answerTranscript(conversation, transcript)
+          .then(respond)
+          .then(() => {
+            if (conversation.ended) resolveEnded();
+            stream = recognizer.start();
+            silentMs = 0;
+            speaking = false;
+          });
+      } else if (silentMs > 10_000) {
+        resolveEnded();
+      }
+    });
+  } catch (error) {
+    recognizer.close();
+    if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
+    throw error;
+  }
+  await ended;
+  microphone.stop();
+  recognizer.close();
+  if (!conversation.ended) await conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
+}
+
+function speakerFor(options: ListenOptions): Speaker {
+  if (options.quiet) return silentSpeaker;
+  return new SaySpeaker({
+    voice: options.voice ?? defaultVoice(),
+    rate: options.rate,
+    onUnavailable: (reason) =>
+      process.stderr.write(
+        `her-faq: cannot play sound (${reason.split("\n")[0]}); answers are printed. Use --quiet to hide this, or --out DIR to save them as WAV files.\n`,
+      ),
+  });
+}
+
+function saveAnswer(folder: string, index: number, turn: Turn, voice: string | undefined): void {
+  mkdirSync(folder, { recursive: true });
+  const file = join(
+    folder,
+    `${String(index).padStart(3, "0")}-${intentOf(turn.resolution).replace(/[^A-Za-z]/g, "")}.wav`,
+  );
+  writeFileSync(file, synthesizeWav(turn.speech, `festival:${voice ?? defaultVoice() ?? "kal_diphone"}`));
+}

@@ -1,0 +1,42 @@
+/** The recognizer interface every engine implements: 16 kHz mono PCM in, partial and final transcripts out. */
+
+export interface Transcript {
+  /** What was heard, lowercase words; "" when nothing was. */
+  readonly text: string;
+  /** Set when the engine heard speech outside what the skill expects; `text` then holds its best guess. */
+  readonly outOfGrammar?: boolean;
+  /** The engine's own confidence measure, where it has one. */
+  readonly confidence?: number;
+}
+
+export interface RecognitionUpdate {
+  /** The best guess so far, for showing live. */
+  readonly partial?: string;
+  /** True once the speaker has stopped (speech followed by enough silence). */
+  readonly endOfSpeech: boolean;
+}
+
+/** One utterance being recognized, fed chunk by chunk. */
+export interface RecognitionStream {
+  accept(chunk: Int16Array): RecognitionUpdate;
+  finish(): Transcript;
+}
+
+export interface Recognizer {
+  readonly name: string;
+  start(): RecognitionStream;
+  close(): void;
+}
+
+/** Recognizes a whole recording at once. */
+export function transcribe(recognizer: Recognizer, pcm: Int16Array, chunkSamples = 4000): Transcript {
+  const stream = recognizer.start();
+  for (let offset = 0; offset < pcm.length; offset += chunkSamples) {
+    stream.accept(pcm.subarray(offset, offset + chunkSamples));
+  }
+  return stream.finish();
+}
+
+export class RecognizerUnavailable extends Error {
+  override readonly name = "RecognizerUnavailable";
+}

@@ -1,0 +1,25 @@
+/**
+ * Makes text safe to hand to a speech engine. `say` on Linux writes (SayText "<text>") into festival's Scheme
+ * unescaped, so a quote would end the string and the rest would run as Scheme ((system "...") runs a shell).
+ * Only letters, digits, spaces and plain punctuation survive; everything else becomes a space.
+ */
+
+/** Characters a sentence needs and Scheme strings, shells and SSML cannot misread. */
+const UNSAFE = /[^A-Za-z0-9 .,?!'\-:;]/g;
+
+export function sanitizeForSpeech(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201c\u201d]/g, " ")
+    .replace(/[\u2013\u2014]/g, ", ")
+    .replace(UNSAFE, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** A voice name as festival spells them (kal_diphone, cmu_us_slt_arctic_hts); anything else is refused. */
+export function isSafeVoiceName(name: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(name);
+}

@@ -1,0 +1,224 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import say from "say";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interactionModelFor } from "../interaction-model/index.js";
+import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/microphone.js";
+import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
+import { intentOf } from "../local-runner/conversation.js";
+import { expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
+import { createRecognizer } from "../local-runner/recognizers/select.js";
+import type { Recognizer } from "../local-runner/recognizers/types.js";
+import { createRuntime } from "../local-runner/runtime.js";
+import { sanitizeForSpeech } from "../local-runner/speech-out/sanitize.js";
+import { SaySpeaker } from "../local-runner/speech-out/speaker.js";
+import { synthesize, synthesizeWav } from "../local-runner/speech-out/synthesize.js";
+import { answerRecording, answerTranscript } from "../local-runner/voice.js";
+import { faq, intentNameFor } from "../skill/faq/index.js";
+import { repoRoot } from "./paths.js";
+
+/** The speech stack CI installs with apt; on a machine without it these tests say why they skip. */
+function missingSpeechStack(): string | undefined {
+  for (const tool of ["text2wave", "espeak-ng", "sox", "arecord"]) {
+    if (spawnSync(tool, ["--version"]).error)
+      return `${tool} is not installed (see .ci/run for the apt packages)`;
+  }
+  try {
+    createRecognizer(interactionModelFor("en-US")).close();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+const missing = missingSpeechStack();
+const onAudio = missing ? describe.skip : describe;
+if (missing) console.warn(`voice tests skipped: ${missing}`);
+
+describe("speech sanitising", () => {
+  it("leaves nothing that could end festival's Scheme string or run a command", () => {
+    const payload = 'x") (system "touch /tmp/owned") ("';
+    expect(sanitizeForSpeech(payload)).toBe("x system touch tmp owned");
+    expect(sanitizeForSpeech("Theodore’s “friend” — Amy & co. $(rm -rf /) `id`\\")).toBe(
+      "Theodore's friend , Amy co. rm -rf id",
+    );
+  });
+});
+
+describe("WAV input", () => {
+  it("refuses what is not a WAV file, saying how to convert it", () => {
+    expect(() => decodeWav(new TextEncoder().encode("not audio at all"), "x.wav")).toThrow(
+      /x\.wav is not a WAV file.*sox/,
+    );
+    expect(() => readWavFile(join(repoRoot, "no-such.wav"))).toThrow(/no such file/);
+  });
+
+  it("refuses a sample rate too low for speech", () => {
+    const wav = encodeWav(new Int16Array(4000), 4000);
+    expect(() => decodeWav(wav, "low.wav")).toThrow(AudioFileError);
+    expect(() => decodeWav(wav, "low.wav")).toThrow(/4000 Hz, too low/);
+  });
+
+  it("resamples any rate to 16 kHz and mixes channels down", () => {
+    const second = Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
+    expect(decodeWav(encodeWav(second, 8000)).pcm.length).toBe(16_000);
+  });
+
+  it("round-trips 16 kHz mono samples", () => {
+    const pcm = Int16Array.from({ length: 1600 }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
+    expect(decodeWav(encodeWav(pcm)).pcm).toEqual(pcm);
+  });
+
+  it("writes a JSGF grammar from the interaction model", () => {
+    const sentences = expectedSentences(interactionModelFor("en-US"));
+    expect(sentences).toContain("who composed the music for her");
+    expect(sentences).toContain("open her movie guide");
+    expect(jsgfGrammar(["how long is her"])).toMatch(/public <utterance> =\n {2}\( how long is her \);/);
+  });
+});
+
+onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: ${missing})` : ""}`, () => {
+  let recognizer: Recognizer;
+  const runtime = createRuntime();
+  let folder: string;
+  beforeAll(() => {
+    recognizer = createRecognizer(interactionModelFor("en-US"));
+    folder = mkdtempSync(join(tmpdir(), "her-faq-voice-"));
+  });
+  afterAll(() => {
+    recognizer?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const voices = ["festival:cmu_us_slt_arctic_hts", "festival:kal_diphone"] as const;
+  it.each(voices.flatMap((voice) => faq.map((entry) => [voice, entry.question, entry.id] as const)))(
+    "%s: %s",
+    async (voice, question, id) => {
+      const { transcript, turn } = await answerRecording(
+        runtime.conversation(),
+        recognizer,
+        synthesize(question, voice),
+      );
+      expect(intentOf(turn.resolution), `heard "${transcript.text}"`).toBe(intentNameFor(id));
+      expect(turn.speech).toContain(faq.find((entry) => entry.id === id)?.answer);
+    },
+  );
+
+  it.each([
+    ["44.1 kHz stereo", ["-r", "44100", "-c", "2"]],
+    ["11.025 kHz", ["-r", "11025"]],
+    ["48 kHz float", ["-r", "48000", "-e", "floating-point", "-b", "32"]],
+    ["22.05 kHz u-law", ["-r", "22050", "-e", "u-law"]],
+  ])("understands a %s recording", async (_, format) => {
+    const source = join(folder, "source.wav");
+    const converted = join(folder, "converted.wav");
+    writeFileSync(source, synthesizeWav("how long is her", "festival:cmu_us_slt_arctic_hts"));
+    expect(spawnSync("sox", [source, ...format, converted]).status).toBe(0);
+    const { turn } = await answerRecording(runtime.conversation(), recognizer, readWavFile(converted).pcm);
+    expect(turn.speech).toContain("126 minutes");
+  });
+
+  it.each(["how long is avatar", "what's the weather", "tell me a joke", "play music"])(
+    "sends out-of-domain speech (%s) to Fallback",
+    async (utterance) => {
+      const { turn } = await answerRecording(
+        runtime.conversation(),
+        recognizer,
+        synthesize(utterance, "festival:cmu_us_slt_arctic_hts"),
+      );
+      expect(intentOf(turn.resolution)).toBe("AMAZON.FallbackIntent");
+    },
+  );
+
+  describe("through ALSA file devices (a real fake microphone and speaker)", () => {
+    let alsaConfig: string;
+    let captured: string;
+    let spoken: string;
+    const previous = process.env.ALSA_CONFIG_PATH;
+    beforeAll(() => {
+      spoken = join(folder, "spoken.raw");
+      captured = join(folder, "played.raw");
+      writeFileSync(
+        spoken,
+        Buffer.from(synthesize("where was her filmed", "festival:cmu_us_slt_arctic_hts").buffer),
+      );
+      alsaConfig = join(folder, "asound.conf");
+      writeFileSync(
+        alsaConfig,
+        `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "raw" }\n` +
+          `pcm.filemic { type file; slave.pcm { type null }; file "/dev/null"; infile "${spoken}"; format "raw" }\n`,
+      );
+      process.env.ALSA_CONFIG_PATH = alsaConfig;
+    });
+    afterAll(() => {
+      if (previous === undefined) delete process.env.ALSA_CONFIG_PATH;
+      else process.env.ALSA_CONFIG_PATH = previous;
+    });
+
+    it("hears a question from the microphone, ends it at the silence after it, and answers", async () => {
+      const microphone = alsaMicrophone({ device: "filemic" });
+      const stream = recognizer.start();
+      // The file device plays the recording, then endless silence (unpaced): the endpointer ends the turn.
+      const endOfSpeech = new Promise<void>((resolve) => {
+        let done = false;
+        void microphone.start((chunk) => {
+          if (done) return;
+          if (stream.accept(chunk).endOfSpeech) {
+            done = true;
+            microphone.stop();
+            resolve();
+          }
+        });
+      });
+      await endOfSpeech;
+      const turn = await answerTranscript(runtime.conversation(), stream.finish());
+      expect(turn.speech).toContain("Los Angeles, California");
+    });
+
+    it("says clearly when there is no microphone", async () => {
+      await expect(alsaMicrophone({ device: "nosuchdevice" }).start(() => undefined)).rejects.toThrow(
+        MicrophoneUnavailable,
+      );
+      await expect(alsaMicrophone({ device: "nosuchdevice" }).start(() => undefined)).rejects.toThrow(
+        /her-faq chat/,
+      );
+    });
+
+    it("speaks the festival injection payload as words, without running it", async () => {
+      const marker = join(folder, "owned");
+      const payload = `x") (system "touch ${marker}") ("`;
+      // The payload is real: `say` itself, given it raw, runs the command.
+      await new Promise<void>((resolve) => say.speak(payload, undefined, undefined, () => resolve()));
+      expect(existsSync(marker)).toBe(true);
+      rmSync(marker);
+      rmSync(captured, { force: true });
+      await new SaySpeaker({ voice: "cmu_us_slt_arctic_hts" }).speak(payload);
+      expect(existsSync(marker)).toBe(false);
+      expect(readFileSync(captured).length).toBeGreaterThan(8000);
+    });
+  });
+
+  it("answers recordings as JSON lines from the command line, one process, bad files in place", () => {
+    const question = join(folder, "question.wav");
+    writeFileSync(question, synthesizeWav("who stars in her", "espeak:en-us"));
+    const notAudio = join(folder, "notes.wav");
+    writeFileSync(notAudio, "hello");
+    const run = spawnSync(
+      process.execPath,
+      [join(repoRoot, "bin", "her-faq.js"), "listen", "--json", "--wav", question, notAudio],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(run.status).toBe(0);
+    const [answer, error] = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(Object.keys(answer)).toEqual(["file", "transcript", "intent", "speech", "endSession"]);
+    expect(answer).toMatchObject({ file: question, intent: "CastIntent", endSession: false });
+    expect(answer.speech).toContain("Joaquin Phoenix");
+    expect(error).toMatchObject({ file: notAudio, error: expect.stringMatching(/not a WAV file/) });
+  });
+});
