@@ -8,6 +8,7 @@ import { serve } from "./commands/serve.js";
 import { testScripts } from "./commands/test.js";
 import { ENGINES, type Engine } from "./recognizers/select.js";
 import { createRuntime, UserError } from "./runtime.js";
+import type { SynthVoice } from "./speech-out/synthesize.js";
 
 interface GlobalOptions {
   readonly locale: string;
@@ -62,8 +63,15 @@ program
   .command("test")
   .description("run dialog scripts (YAML) against the skill")
   .argument("<scripts...>", "dialog script files")
-  .action(async (files: string[], _options: object, command: Command) => {
-    process.exitCode = await testScripts(runtimeOf(command), files);
+  .option("--voice", "speak each utterance and recognize it, instead of sending the text")
+  .option(
+    "--tts <voice>",
+    "with --voice: the voice that speaks (festival:NAME or espeak:NAME)",
+    parseSynthVoice,
+  )
+  .action(async (files: string[], options: { voice?: boolean; tts?: SynthVoice }, command: Command) => {
+    const voice = options.voice ? (options.tts ?? "festival:cmu_us_slt_arctic_hts") : undefined;
+    process.exitCode = await testScripts(runtimeOf(command), files, { voice });
   });
 
 program
@@ -85,6 +93,11 @@ program
   .action(async (options: { port: number; host: string; skillId?: string; verify: boolean }) => {
     await serve(options);
   });
+
+function parseSynthVoice(value: string): SynthVoice {
+  if (/^(festival|espeak):[A-Za-z0-9_+-]+$/.test(value)) return value as SynthVoice;
+  throw new InvalidArgumentError("give festival:VOICE or espeak:VOICE, e.g. festival:cmu_us_slt_arctic_hts");
+}
 
 function parseEngine(value: string): Engine {
   if ((ENGINES as readonly string[]).includes(value)) return value as Engine;

@@ -8,7 +8,7 @@ import { interactionModelFor } from "../interaction-model/index.js";
 import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/microphone.js";
 import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
-import { expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
+import { carrierPrefixes, expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
@@ -74,7 +74,13 @@ describe("WAV input", () => {
     const sentences = expectedSentences(interactionModelFor("en-US"));
     expect(sentences).toContain("who composed the music for her");
     expect(sentences).toContain("open her movie guide");
-    expect(jsgfGrammar(["how long is her"])).toMatch(/public <utterance> =\n {2}\( how long is her \);/);
+    expect(jsgfGrammar(["how long is her"])).toMatch(
+      /public <utterance> = <sentence>;\n<sentence> =\n {2}\( how long is her \);/,
+    );
+    expect(carrierPrefixes(interactionModelFor("en-US"))).toContain("i would like to know");
+    expect(jsgfGrammar(["how long is her"], ["tell me"])).toMatch(
+      /public <utterance> = \[ <carrier> \] <sentence>;/,
+    );
   });
 });
 

@@ -22,15 +22,33 @@ export function expectedSentences(model: InteractionModel): string[] {
   return [...sentences].sort();
 }
 
+/** The words before a free-form question in the model's carrier phrases: "i would like to know", "tell me". */
+export function carrierPrefixes(model: InteractionModel): string[] {
+  const prefixes = new Set<string>();
+  for (const intent of model.interactionModel.languageModel.intents) {
+    for (const sample of intent.samples) {
+      const match = /^([^{]+)\{[A-Za-z_]+\}$/.exec(sample);
+      const prefix = match?.[1] ? normalizeUtterance(match[1]) : "";
+      if (prefix !== "") prefixes.add(prefix);
+    }
+  }
+  return [...prefixes].sort();
+}
+
 /** Every distinct word of the sentences. */
 export function vocabularyOf(sentences: readonly string[]): string[] {
   return [...new Set(sentences.flatMap((sentence) => sentence.split(" ")))].sort();
 }
 
-/** A JSGF grammar whose one public rule is any of the sentences. */
-export function jsgfGrammar(sentences: readonly string[]): string {
-  const alternatives = sentences.map((sentence) => `  ( ${sentence} )`).join(" |\n");
-  return `#JSGF V1.0;\ngrammar her_faq;\npublic <utterance> =\n${alternatives};\n`;
+/**
+ * A JSGF grammar: any of the sentences, optionally after a carrier phrase ("tell me where was her filmed"),
+ * which is how a free-form question reaches the SearchQuery intent by voice.
+ */
+export function jsgfGrammar(sentences: readonly string[], carriers: readonly string[] = []): string {
+  const list = (items: readonly string[]) => items.map((item) => `  ( ${item} )`).join(" |\n");
+  const carrierRule = carriers.length > 0 ? `<carrier> =\n${list(carriers)};\n` : "";
+  const start = carriers.length > 0 ? "[ <carrier> ] <sentence>" : "<sentence>";
+  return `#JSGF V1.0;\ngrammar her_faq;\npublic <utterance> = ${start};\n${carrierRule}<sentence> =\n${list(sentences)};\n`;
 }
 
 /** Vosk's grammar: the sentences plus "[unk]", so speech outside them can come out as unknown. */

@@ -96,7 +96,10 @@ export class PocketSphinxRecognizer implements Recognizer {
   private readonly vocabulary: ReadonlySet<string>;
   private readonly ps: Binding;
 
-  constructor(sentences: readonly string[], options: PocketSphinxOptions = {}) {
+  constructor(
+    sentences: readonly string[],
+    options: PocketSphinxOptions & { readonly carriers?: readonly string[] } = {},
+  ) {
     const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL;
     for (const part of ["en-us", "cmudict-en-us.dict", "en-us.lm.bin"]) {
       if (!existsSync(join(modelDir, part))) {
@@ -126,19 +129,21 @@ export class PocketSphinxRecognizer implements Recognizer {
     };
     this.grammarDecoder = decoder(false);
     const unpronounceable = new Set<string>();
-    for (const word of vocabularyOf(sentences)) {
+    const carriers = options.carriers ?? [];
+    for (const word of vocabularyOf([...sentences, ...carriers])) {
       if (this.ps.lookupWord(this.grammarDecoder, word)) continue;
       const phones = EXTRA_PRONUNCIATIONS[word];
       if (phones) this.ps.addWord(this.grammarDecoder, word, phones, 1);
       else unpronounceable.add(word);
     }
-    const usable = sentences.filter((sentence) =>
-      sentence.split(" ").every((word) => !unpronounceable.has(word)),
-    );
+    const pronounceable = (sentence: string) =>
+      sentence.split(" ").every((word) => !unpronounceable.has(word));
+    const usable = sentences.filter(pronounceable);
     this.skipped = sentences.filter((sentence) => !usable.includes(sentence));
-    this.vocabulary = new Set(vocabularyOf(usable));
+    const usableCarriers = carriers.filter(pronounceable);
+    this.vocabulary = new Set(vocabularyOf([...usable, ...usableCarriers]));
     if (
-      this.ps.setJsgf(this.grammarDecoder, "skill", jsgfGrammar(usable)) !== 0 ||
+      this.ps.setJsgf(this.grammarDecoder, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
       this.ps.setSearch(this.grammarDecoder, "skill") !== 0
     ) {
       throw new RecognizerUnavailable(

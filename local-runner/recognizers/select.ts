@@ -1,6 +1,6 @@
 /** Picks the recognizer for this machine, and explains what is missing when none can run. */
 import type { InteractionModel } from "../../interaction-model/index.js";
-import { expectedSentences } from "./grammar.js";
+import { carrierPrefixes, expectedSentences } from "./grammar.js";
 import { PocketSphinxRecognizer } from "./pocketsphinx.js";
 import type { Recognizer } from "./types.js";
 
@@ -10,6 +10,6 @@ export type Engine = (typeof ENGINES)[number];
 export function createRecognizer(model: InteractionModel, engine: Engine = "pocketsphinx"): Recognizer {
   switch (engine) {
     case "pocketsphinx":
-      return new PocketSphinxRecognizer(expectedSentences(model));
+      return new PocketSphinxRecognizer(expectedSentences(model), { carriers: carrierPrefixes(model) });
   }
 }
