@@ -79,7 +79,7 @@ describe("WAV input", () => {
     );
     expect(carrierPrefixes(interactionModelFor("en-US"))).toContain("i would like to know");
     expect(jsgfGrammar(["how long is her"], ["tell me"])).toMatch(
-      /public <utterance> = \[ <carrier> \] <sentence>;/,
+      /public <utterance> = \/20\/ <sentence> \| \/1\/ <carrier> <sentence>;/,
     );
   });
 });

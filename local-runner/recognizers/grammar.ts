@@ -47,7 +47,8 @@ export function vocabularyOf(sentences: readonly string[]): string[] {
 export function jsgfGrammar(sentences: readonly string[], carriers: readonly string[] = []): string {
   const list = (items: readonly string[]) => items.map((item) => `  ( ${item} )`).join(" |\n");
   const carrierRule = carriers.length > 0 ? `<carrier> =\n${list(carriers)};\n` : "";
-  const start = carriers.length > 0 ? "[ <carrier> ] <sentence>" : "<sentence>";
+  // Weighted so a carrier costs the plain questions almost nothing: most people just ask.
+  const start = carriers.length > 0 ? "/20/ <sentence> | /1/ <carrier> <sentence>" : "<sentence>";
   return `#JSGF V1.0;\ngrammar her_faq;\npublic <utterance> = ${start};\n${carrierRule}<sentence> =\n${list(sentences)};\n`;
 }
 
