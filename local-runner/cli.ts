@@ -4,6 +4,7 @@ import { ask } from "./commands/ask.js";
 import { chat } from "./commands/chat.js";
 import { evaluate } from "./commands/eval.js";
 import { listen } from "./commands/listen.js";
+import { downloadModel } from "./commands/models.js";
 import { serve } from "./commands/serve.js";
 import { testScripts } from "./commands/test.js";
 import { ENGINES, type Engine } from "./recognizers/select.js";
@@ -49,7 +50,14 @@ program
     "--json",
     'with --wav: one JSON line per file: {"file","transcript","intent","speech","endSession"}',
   )
-  .option("--engine <engine>", `speech recognizer (${ENGINES.join(", ")})`, parseEngine, "pocketsphinx")
+  .option(
+    "--engine <engine>",
+    `speech recognizer (${ENGINES.join(", ")}); auto uses Vosk when its model is installed`,
+    parseEngine,
+    "auto",
+  )
+  .option("--model <path>", "Vosk model folder (default: $VOSK_MODEL, else the one models download installs)")
+  .option("--open-vocabulary", "let Vosk hear any English, not only the skill's phrases")
   .option("--voice <voice>", "voice to speak with (a festival voice on Linux, a system voice on macOS)")
   .option("--rate <rate>", "speaking rate, 1 is normal", parseRate)
   .option("--quiet", "print answers without speaking them")
@@ -57,6 +65,16 @@ program
   .option("--device <alsa-device>", "microphone (arecord -D); the default input otherwise")
   .action(async (options: Parameters<typeof listen>[1], command: Command) => {
     await listen(runtimeOf(command), options);
+  });
+
+const models = program.command("models").description("speech models for listening");
+models
+  .command("download")
+  .description("download, verify and install the Vosk English model (resumes a broken download)")
+  .option("--model <path>", "where to install it (default: $VOSK_MODEL, else the project's models folder)")
+  .option("--url <url>", "download from this address instead of the official one")
+  .action(async (options: { model?: string; url?: string }) => {
+    await downloadModel(options);
   });
 
 program

@@ -9,8 +9,9 @@ import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/mic
 import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { carrierPrefixes, expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
+import { PocketSphinxRecognizer } from "../local-runner/recognizers/pocketsphinx.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
-import type { Recognizer } from "../local-runner/recognizers/types.js";
+import { type Recognizer, transcribe } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { sanitizeForSpeech } from "../local-runner/speech-out/sanitize.js";
 import { SaySpeaker } from "../local-runner/speech-out/speaker.js";
@@ -152,7 +153,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       alsaConfig = join(folder, "asound.conf");
       writeFileSync(
         alsaConfig,
-        `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "raw" }\n` +
+        `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "wav" }\n` +
           `pcm.filemic { type file; slave.pcm { type null }; file "/dev/null"; infile "${spoken}"; format "raw" }\n`,
       );
       process.env.ALSA_CONFIG_PATH = alsaConfig;
@@ -180,6 +181,20 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       await endOfSpeech;
       const turn = await answerTranscript(runtime.conversation(), stream.finish());
       expect(turn.speech).toContain("Los Angeles, California");
+    });
+
+    it("speaks the answer through the speaker, which heard back carries the answer's key words", async () => {
+      rmSync(captured, { force: true });
+      const turn = await runtime.conversation().say("how long is her");
+      await new SaySpeaker({ voice: "cmu_us_slt_arctic_hts" }).speak(
+        turn.speech.split(". ")[0] ?? turn.speech,
+      );
+      const { pcm } = readWavFile(captured);
+      const listener = new PocketSphinxRecognizer([], { openVocabulary: true });
+      const heard = transcribe(listener, pcm).text;
+      listener.close();
+      const keyWords = ["runtime", "approximately", "minutes"].filter((word) => heard.includes(word));
+      expect(keyWords.length, `heard "${heard}"`).toBeGreaterThanOrEqual(2);
     });
 
     it("says clearly when there is no microphone", async () => {

@@ -15,11 +15,14 @@ import { UserError } from "../runtime.js";
 import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
 import { answerRecording, answerTranscript } from "../voice.js";
+import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
   readonly json?: boolean;
   readonly wav?: readonly string[];
   readonly engine: Engine;
+  readonly model?: string;
+  readonly openVocabulary?: boolean;
   readonly voice?: string;
   readonly rate?: number;
   readonly quiet?: boolean;
@@ -27,14 +30,28 @@ export interface ListenOptions {
   readonly device?: string;
 }
 
-function recognizerFor(runtime: Runtime, engine: Engine): Recognizer {
+async function recognizerFor(runtime: Runtime, options: ListenOptions): Promise<Recognizer> {
+  const model = interactionModelFor(runtime.locale);
+  const choice = { engine: options.engine, voskModel: options.model, openVocabulary: options.openVocabulary };
   try {
-    return createRecognizer(interactionModelFor(runtime.locale), engine);
+    return createRecognizer(model, choice);
   } catch (error) {
-    if (error instanceof RecognizerUnavailable) {
-      throw new UserError(`no speech recognizer can run: ${error.message}. Or type instead: her-faq chat`, 1);
+    if (!(error instanceof RecognizerUnavailable)) throw error;
+    if (options.engine !== "auto") throw new UserError(`${error.message}. Or type instead: her-faq chat`, 1);
+    // No recognizer is ready: fetch the Vosk model once, as a first run should.
+    process.stderr.write(
+      `her-faq: ${error.message}\nher-faq: fetching the Vosk English model instead (about 40 MB)...\n`,
+    );
+    try {
+      await downloadModel({ model: options.model });
+      return createRecognizer(model, { ...choice, engine: "vosk" });
+    } catch (fallbackError) {
+      throw new UserError(
+        `no speech recognizer can run here: ${(fallbackError as Error).message}. ` +
+          "Install PocketSphinx (sudo apt-get install pocketsphinx pocketsphinx-en-us) or a Vosk model, or type instead: her-faq chat",
+        1,
+      );
     }
-    throw error;
   }
 }
 
@@ -46,7 +63,7 @@ export async function listen(runtime: Runtime, options: ListenOptions): Promise<
 
 /** Each recording in a fresh session; a file that cannot be read gets an `error` line instead. */
 async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = recognizerFor(runtime, options.engine);
+  const recognizer = await recognizerFor(runtime, options);
   try {
     for (const file of options.wav ?? []) {
       let line: object;
@@ -77,7 +94,7 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
 
 /** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
 async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = recognizerFor(runtime, options.engine);
+  const recognizer = await recognizerFor(runtime, options);
   const speaker = speakerFor(options);
   const microphone = alsaMicrophone({ device: options.device });
   const conversation = runtime.conversation();

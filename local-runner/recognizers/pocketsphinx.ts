@@ -85,6 +85,8 @@ export interface PocketSphinxOptions {
   readonly modelDir?: string;
   /** Also decode with the open language model, to reject speech outside the grammar (on by default). */
   readonly rejection?: boolean;
+  /** Hear any English with the open language model, no grammar (sentences are then ignored). */
+  readonly openVocabulary?: boolean;
 }
 
 export class PocketSphinxRecognizer implements Recognizer {
@@ -117,6 +119,9 @@ export class PocketSphinxRecognizer implements Recognizer {
         join(modelDir, "cmudict-en-us.dict"),
         "-logfn",
         "/dev/null",
+        // Synthetic and gated audio holds exact digital silence, which upsets feature normalisation.
+        "-dither",
+        "yes",
       ];
       if (openLanguageModel) argv.push("-lm", join(modelDir, "en-us.lm.bin"));
       const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
@@ -127,7 +132,7 @@ export class PocketSphinxRecognizer implements Recognizer {
         );
       return ps;
     };
-    this.grammarDecoder = decoder(false);
+    this.grammarDecoder = decoder(options.openVocabulary === true);
     const unpronounceable = new Set<string>();
     const carriers = options.carriers ?? [];
     for (const word of vocabularyOf([...sentences, ...carriers])) {
@@ -142,6 +147,11 @@ export class PocketSphinxRecognizer implements Recognizer {
     this.skipped = sentences.filter((sentence) => !usable.includes(sentence));
     const usableCarriers = carriers.filter(pronounceable);
     this.vocabulary = new Set(vocabularyOf([...usable, ...usableCarriers]));
+    if (options.openVocabulary) {
+      // The decoder already carries the open language model: nothing to restrict, nothing to cross-check.
+      this.freeDecoder = undefined;
+      return;
+    }
     if (
       this.ps.setJsgf(this.grammarDecoder, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
       this.ps.setSearch(this.grammarDecoder, "skill") !== 0

@@ -1,15 +1,31 @@
-/** Picks the recognizer for this machine, and explains what is missing when none can run. */
+/** Picks the recognizer for this machine: Vosk when its model is there, PocketSphinx from apt otherwise. */
 import type { InteractionModel } from "../../interaction-model/index.js";
+import { missingModelFiles, voskModelPath } from "../../models/vosk-model.js";
 import { carrierPrefixes, expectedSentences } from "./grammar.js";
 import { PocketSphinxRecognizer } from "./pocketsphinx.js";
 import type { Recognizer } from "./types.js";
+import { VoskRecognizer } from "./vosk.js";
 
-export const ENGINES = ["pocketsphinx"] as const;
+export const ENGINES = ["auto", "vosk", "pocketsphinx"] as const;
 export type Engine = (typeof ENGINES)[number];
 
-export function createRecognizer(model: InteractionModel, engine: Engine = "pocketsphinx"): Recognizer {
-  switch (engine) {
-    case "pocketsphinx":
-      return new PocketSphinxRecognizer(expectedSentences(model), { carriers: carrierPrefixes(model) });
+export interface RecognizerChoice {
+  readonly engine?: Engine;
+  /** The Vosk model folder (--model); $VOSK_MODEL or the downloaded default otherwise. */
+  readonly voskModel?: string;
+  /** Vosk's open vocabulary instead of the skill's phrases. */
+  readonly openVocabulary?: boolean;
+}
+
+export function createRecognizer(model: InteractionModel, choice: RecognizerChoice = {}): Recognizer {
+  const engine = choice.engine ?? "auto";
+  const voskModel = voskModelPath(choice.voskModel);
+  const useVosk = engine === "vosk" || (engine === "auto" && missingModelFiles(voskModel).length === 0);
+  if (useVosk) {
+    return new VoskRecognizer({
+      modelPath: voskModel,
+      sentences: choice.openVocabulary ? undefined : expectedSentences(model),
+    });
   }
+  return new PocketSphinxRecognizer(expectedSentences(model), { carriers: carrierPrefixes(model) });
 }

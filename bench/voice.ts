@@ -1,0 +1,253 @@
+/**
+ * Spoken accuracy and latency of the voice front door: seed questions and eval files synthesized with
+ * several voices, clean and mixed with pink noise at 20, 10 and 5 dB SNR, recognized, resolved and answered.
+ * Writes docs/bench/voice.{md,json} and docs/bench/voice-accuracy.svg; prints the headline figures.
+ *
+ *   npm run bench:voice [-- --sets seed,dev,holdout --voices festival:cmu_us_slt_arctic_hts,espeak:en-us]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { interactionModelFor } from "../interaction-model/index.js";
+import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { intentOf } from "../local-runner/conversation.js";
+import { readEvalFile } from "../local-runner/eval.js";
+import { createRecognizer } from "../local-runner/recognizers/select.js";
+import { createRuntime } from "../local-runner/runtime.js";
+import {
+  DEFAULT_TEST_VOICES,
+  type SynthVoice,
+  synthesize,
+  synthesizeWav,
+} from "../local-runner/speech-out/synthesize.js";
+import { answerTranscript } from "../local-runner/voice.js";
+import { faq } from "../skill/faq/index.js";
+
+const root = join(import.meta.dirname, "..");
+const option = (name: string) => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1]?.split(",") : undefined;
+};
+const voices = (option("voices") ?? DEFAULT_TEST_VOICES) as SynthVoice[];
+const setNames = option("sets") ?? ["seed", "dev", "holdout"];
+const SNRS = [Number.POSITIVE_INFINITY, 20, 10, 5];
+
+interface Item {
+  readonly set: string;
+  readonly utterance: string;
+  /** A phrase of the expected answer, or "@fallback". */
+  readonly expectation: string;
+}
+
+const items: Item[] = [];
+for (const set of setNames) {
+  if (set === "seed")
+    for (const entry of faq)
+      items.push({ set, utterance: entry.question, expectation: entry.answer.slice(0, 40) });
+  else {
+    const file =
+      set === "dev"
+        ? join(root, "..", "shared", "eval", "dev.tsv")
+        : join(root, "test", "eval", `${set}.tsv`);
+    for (const row of readEvalFile(file)) {
+      if (row.expectation !== "@help" && row.expectation !== "@stop")
+        items.push({ set, utterance: row.utterance, expectation: row.expectation });
+    }
+  }
+}
+
+/** Pink noise (Voss-McCartney) scaled to the speech's power for the wanted SNR. */
+function withPinkNoise(speech: Int16Array, snrDb: number, seed: number): Int16Array {
+  if (!Number.isFinite(snrDb)) return speech;
+  let state = seed;
+  const random = () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32 - 0.5;
+  };
+  const rows = new Float64Array(16).map(random);
+  let running = rows.reduce((a, b) => a + b, 0);
+  const noise = new Float64Array(speech.length);
+  for (let i = 0; i < speech.length; i++) {
+    const row = Math.clz32(((i + 1) & -(i + 1)) >>> 0) % 16;
+    running -= rows[row] as number;
+    rows[row] = random();
+    running += rows[row] as number;
+    noise[i] = running + random();
+  }
+  const power = (values: ArrayLike<number>) => {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += (values[i] as number) ** 2;
+    return sum / values.length;
+  };
+  const scale = Math.sqrt(power(speech) / (power(noise) * 10 ** (snrDb / 10)));
+  return Int16Array.from(speech, (sample, i) =>
+    Math.max(-32768, Math.min(32767, Math.round(sample + scale * (noise[i] as number)))),
+  );
+}
+
+const runtime = createRuntime();
+const recognizer = createRecognizer(interactionModelFor("en-US"));
+const lower = (text: string) => text.toLowerCase();
+const results: Array<{
+  voice: string;
+  snr: number;
+  set: string;
+  utterance: string;
+  heard: string;
+  intent: string;
+  correct: boolean;
+}> = [];
+const latency = {
+  recognizeAfterEnd: [] as number[],
+  resolveAndSkill: [] as number[],
+  firstAudio: [] as number[],
+  rtf: [] as number[],
+};
+let peakRss = 0;
+
+console.log(`${items.length} utterances x ${voices.length} voices x ${SNRS.length} noise levels`);
+for (const voice of voices) {
+  for (const [index, item] of items.entries()) {
+    const clean = synthesize(item.utterance, voice);
+    for (const snr of SNRS) {
+      const audio = withPinkNoise(clean, snr, index + 1);
+      const stream = recognizer.start();
+      const started = performance.now();
+      for (let offset = 0; offset < audio.length; offset += 1600)
+        stream.accept(audio.subarray(offset, offset + 1600));
+      const fedAll = performance.now();
+      const transcript = stream.finish();
+      const recognized = performance.now();
+      const turn = await answerTranscript(runtime.conversation(), transcript);
+      const answered = performance.now();
+      const speech = lower(turn.speech);
+      const correct =
+        item.expectation === "@fallback"
+          ? !faq.some((entry) => speech.includes(lower(entry.answer)))
+          : speech.includes(lower(item.expectation));
+      results.push({
+        voice,
+        snr,
+        set: item.set,
+        utterance: item.utterance,
+        heard: transcript.text,
+        intent: intentOf(turn.resolution),
+        correct,
+      });
+      if (snr === Number.POSITIVE_INFINITY) {
+        latency.recognizeAfterEnd.push(recognized - fedAll);
+        latency.resolveAndSkill.push(answered - recognized);
+        latency.rtf.push((recognized - started) / ((1000 * audio.length) / SAMPLE_RATE));
+        if (latency.firstAudio.length < 10 && item.set === "seed") {
+          // Time to the first answer audio: synthesizing the answer is the part a listener waits for.
+          const t0 = performance.now();
+          synthesizeWav(turn.speech.split(". ")[0] ?? turn.speech, "festival:cmu_us_slt_arctic_hts");
+          latency.firstAudio.push(recognized - fedAll + (answered - recognized) + (performance.now() - t0));
+        }
+      }
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  }
+  console.log(`  ${voice} done`);
+}
+recognizer.close();
+
+const label = (snr: number) => (Number.isFinite(snr) ? `${snr} dB` : "clean");
+const rate = (subset: typeof results) =>
+  subset.length === 0 ? Number.NaN : subset.filter((r) => r.correct).length / subset.length;
+const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)}%`);
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const p95 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? Number.NaN;
+
+const table: string[] = [
+  "| set | kind | voice | " + SNRS.map(label).join(" | ") + " |",
+  "|---|---|---|" + SNRS.map(() => "---").join("|") + "|",
+];
+const summary: Record<string, Record<string, number>> = {};
+for (const set of setNames) {
+  for (const kind of ["answer", "reject"] as const) {
+    for (const voice of [...voices, "all"]) {
+      const subset = results.filter(
+        (r) =>
+          r.set === set &&
+          (voice === "all" || r.voice === voice) &&
+          (kind === "reject") ===
+            (items.find((i) => i.utterance === r.utterance && i.set === set)?.expectation === "@fallback"),
+      );
+      if (subset.length === 0) continue;
+      const row = SNRS.map((snr) => rate(subset.filter((r) => r.snr === snr)));
+      table.push(
+        `| ${set} | ${kind === "answer" ? "FAQ answered" : "out-of-domain rejected"} | ${voice} | ${row.map(pct).join(" | ")} |`,
+      );
+      if (voice === "all")
+        summary[`${set} ${kind}`] = Object.fromEntries(SNRS.map((snr, i) => [label(snr), row[i] as number]));
+    }
+  }
+}
+const figures = {
+  recognitionAfterEndOfAudioMs: {
+    median: median(latency.recognizeAfterEnd),
+    p95: p95(latency.recognizeAfterEnd),
+  },
+  resolveAndSkillMs: { median: median(latency.resolveAndSkill), p95: p95(latency.resolveAndSkill) },
+  timeToFirstAnswerAudioMs: { median: median(latency.firstAudio) },
+  realTimeFactor: { median: median(latency.rtf), p95: p95(latency.rtf) },
+  peakRssMiB: Math.round(peakRss / 2 ** 20),
+};
+
+const svg = plot(summary);
+mkdirSync(join(root, "docs", "bench"), { recursive: true });
+writeFileSync(
+  join(root, "docs", "bench", "voice.json"),
+  `${JSON.stringify({ voices, sets: setNames, summary, figures, results }, null, 1)}\n`,
+);
+writeFileSync(join(root, "docs", "bench", "voice-accuracy.svg"), svg);
+const markdown = [
+  "# Voice benchmark (PocketSphinx, synthetic speech)",
+  "",
+  `Voices: ${voices.join(", ")}. Noise: pink, mixed at the given SNR. Utterances: ${items.length} per voice.`,
+  "",
+  ...table,
+  "",
+  "| latency (clean audio, 2 cores) | median | p95 |",
+  "|---|---|---|",
+  `| final transcript after the end of audio | ${figures.recognitionAfterEndOfAudioMs.median.toFixed(0)} ms | ${figures.recognitionAfterEndOfAudioMs.p95.toFixed(0)} ms |`,
+  `| resolve + skill | ${figures.resolveAndSkillMs.median.toFixed(1)} ms | ${figures.resolveAndSkillMs.p95.toFixed(1)} ms |`,
+  `| first answer audio synthesized (first sentence, festival) after end of audio | ${figures.timeToFirstAnswerAudioMs.median.toFixed(0)} ms | |`,
+  `| recognizer real-time factor | ${figures.realTimeFactor.median.toFixed(3)} | ${figures.realTimeFactor.p95.toFixed(3)} |`,
+  `| peak memory (RSS) | ${figures.peakRssMiB} MiB | |`,
+  "",
+  "![accuracy against SNR](voice-accuracy.svg)",
+  "",
+].join("\n");
+writeFileSync(join(root, "docs", "bench", "voice.md"), markdown);
+console.log(`\n${markdown}\nwrote docs/bench/voice.md, docs/bench/voice.json, docs/bench/voice-accuracy.svg`);
+
+/** A small line chart of accuracy against noise, one line per set and kind. */
+function plot(series: Record<string, Record<string, number>>): string {
+  const width = 560;
+  const height = 320;
+  const x = (i: number) => 70 + (i * (width - 110)) / (SNRS.length - 1);
+  const y = (v: number) => 30 + (1 - v) * (height - 80);
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const lines = Object.entries(series).map(([name, values], n) => {
+    const points = SNRS.map((snr, i) => `${x(i).toFixed(1)},${y(values[label(snr)] ?? 0).toFixed(1)}`).join(
+      " ",
+    );
+    const color = colors[n % colors.length];
+    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/><text x="${width - 30}" y="${40 + n * 16}" font-size="11" text-anchor="end" fill="${color}">${name}</text>`;
+  });
+  const axes = SNRS.map(
+    (snr, i) =>
+      `<text x="${x(i)}" y="${height - 30}" font-size="11" text-anchor="middle">${label(snr)}</text>`,
+  ).join("");
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (v) =>
+        `<text x="60" y="${y(v) + 4}" font-size="11" text-anchor="end">${v * 100}%</text><line x1="65" x2="${width - 40}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
+    )
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${ticks}${axes}${lines.join("")}<text x="${width / 2}" y="${height - 8}" font-size="12" text-anchor="middle">pink noise, signal-to-noise ratio</text><text x="${width / 2}" y="18" font-size="13" text-anchor="middle">Spoken accuracy against noise</text></svg>\n`;
+}
