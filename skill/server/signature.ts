@@ -59,11 +59,6 @@ export class AlexaSignatureVerifier implements Verifier {
     if (!valid) throw new VerificationError("the signature does not match the request body");
   }
 
-  /** Number of chains held in the cache (for tests and diagnostics). */
-  get cachedChains(): number {
-    return this.cache.size;
-  }
-
   private async chainFor(url: string): Promise<CachedChain> {
     const cached = this.cache.get(url);
     if (cached && this.now() < cached.expires) return cached;
