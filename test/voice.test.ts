@@ -197,6 +197,32 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       expect(keyWords.length, `heard "${heard}"`).toBeGreaterThanOrEqual(2);
     });
 
+    it("holds a spoken conversation from the command line: welcome, a question heard and answered, silence ends it", () => {
+      const conversation = join(folder, "conversation.raw");
+      const question = synthesize("who composed the music for her", "festival:cmu_us_slt_arctic_hts");
+      writeFileSync(conversation, Buffer.from(question.buffer));
+      const config = join(folder, "listen.conf");
+      writeFileSync(
+        config,
+        `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "raw" }\n` +
+          `pcm.talk { type file; slave.pcm { type null }; file "/dev/null"; infile "${conversation}"; format "raw" }\n`,
+      );
+      const run = spawnSync(
+        process.execPath,
+        [join(repoRoot, "bin", "her-faq.js"), "listen", "--quiet", "--device", "talk"],
+        {
+          encoding: "utf8",
+          env: { ...process.env, ALSA_CONFIG_PATH: config },
+          timeout: 60_000,
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const screen = run.stdout.replaceAll("\r", "\n").replaceAll("\u001b[2K", "");
+      expect(screen).toMatch(/guide: Hi\. I'm so glad you're here/);
+      expect(screen).toMatch(/you: who composed the music for her\n/);
+      expect(screen).toMatch(/guide: The original score for Her was composed by Arcade Fire's Owen Pallett/);
+    });
+
     it("says clearly when there is no microphone", async () => {
       await expect(alsaMicrophone({ device: "nosuchdevice" }).start(() => undefined)).rejects.toThrow(
         MicrophoneUnavailable,

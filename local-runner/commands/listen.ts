@@ -93,6 +93,10 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
 }
 
 /** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
+/** Silence this long (no words heard) ends the conversation, as Alexa closes a session nobody answers. */
+const SILENCE_ENDS_CONVERSATION_MS = 10_000;
+const STEP_SAMPLES = 1600;
+
 async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
   const recognizer = await recognizerFor(runtime, options);
   const speaker = speakerFor(options);
@@ -114,32 +118,57 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
 
   await respond(await conversation.launch());
   let stream = recognizer.start();
-  let speaking = false;
+  /** An answer is being made (and spoken): the microphone's audio waits, or is dropped when spoken aloud. */
+  let busy = false;
+  /** The conversation is over: chunks arecord had already captured are ignored. */
+  let over = false;
+  let failure: unknown;
   let silentMs = 0;
+  const queued: Int16Array[] = [];
   let resolveEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+  const stopListening = () => {
+    over = true;
+    resolveEnded();
+  };
+  const hear = (chunk: Int16Array): void => {
+    if (over) return;
+    if (busy) {
+      // Spoken aloud, the answer would be heard back, so drop it; printed only, keep what the user says.
+      if (options.quiet) queued.push(chunk);
+      return;
+    }
+    const update = stream.accept(chunk);
+    silentMs = update.partial ? 0 : silentMs + chunk.length / 16;
+    if (update.partial) process.stdout.write(`\r\x1b[2Kyou: ${update.partial}`);
+    if (update.endOfSpeech) {
+      busy = true;
+      const transcript = stream.finish();
+      process.stdout.write(`\r\x1b[2Kyou: ${transcript.text || "(not understood)"}\n`);
+      answerTranscript(conversation, transcript)
+        .then(respond)
+        .then(() => {
+          if (conversation.ended) return stopListening();
+          stream = recognizer.start();
+          silentMs = 0;
+          busy = false;
+          for (const waiting of queued.splice(0)) hear(waiting);
+        })
+        .catch((error: unknown) => {
+          failure = error;
+          stopListening();
+        });
+    } else if (silentMs > SILENCE_ENDS_CONVERSATION_MS) {
+      stopListening();
+    }
+  };
+  // Feed 100 ms at a time, so an utterance ends where its silence is, whatever size arecord's reads come in.
+  const hearInSteps = (chunk: Int16Array) => {
+    for (let offset = 0; offset < chunk.length; offset += STEP_SAMPLES)
+      hear(chunk.subarray(offset, offset + STEP_SAMPLES));
+  };
   try {
-    await microphone.start((chunk) => {
-      if (speaking) return; // the guide is talking: do not listen to ourselves
-      const update = stream.accept(chunk);
-      silentMs = update.partial ? 0 : silentMs + chunk.length / 16;
-      if (update.partial) process.stdout.write(`\r\x1b[2Kyou: ${update.partial}`);
-      if (update.endOfSpeech) {
-        speaking = true;
-        const transcript = stream.finish();
-        process.stdout.write(`\r\x1b[2Kyou: ${transcript.text || "(not understood)"}\n`);
-        void answerTranscript(conversation, transcript)
-          .then(respond)
-          .then(() => {
-            if (conversation.ended) resolveEnded();
-            stream = recognizer.start();
-            silentMs = 0;
-            speaking = false;
-          });
-      } else if (silentMs > 10_000) {
-        resolveEnded();
-      }
-    });
+    await microphone.start(hearInSteps);
   } catch (error) {
     recognizer.close();
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
@@ -148,6 +177,7 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
   await ended;
   microphone.stop();
   recognizer.close();
+  if (failure) throw failure;
   if (!conversation.ended) await conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
 }
 

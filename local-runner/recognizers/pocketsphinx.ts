@@ -95,6 +95,7 @@ export class PocketSphinxRecognizer implements Recognizer {
   readonly skipped: readonly string[];
   private readonly grammarDecoder: unknown;
   private readonly freeDecoder: unknown;
+  private closed = false;
   private readonly vocabulary: ReadonlySet<string>;
   private readonly ps: Binding;
 
@@ -164,18 +165,22 @@ export class PocketSphinxRecognizer implements Recognizer {
   }
 
   start(): RecognitionStream {
+    if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
     const { ps, grammarDecoder, freeDecoder } = this;
     const endpointer = new Endpointer();
     ps.startUtt(grammarDecoder);
     if (freeDecoder) ps.startUtt(freeDecoder);
     return {
       accept: (chunk) => {
+        // Audio can still arrive after close(); the decoders' memory is gone by then.
+        if (this.closed) return { endOfSpeech: false };
         ps.processRaw(grammarDecoder, chunk, chunk.length, 0, 0);
         if (freeDecoder) ps.processRaw(freeDecoder, chunk, chunk.length, 0, 0);
         const partial = ps.getHyp(grammarDecoder, [0]) ?? undefined;
         return { partial, endOfSpeech: endpointer.accept(chunk) };
       },
       finish: (): Transcript => {
+        if (this.closed) return { text: "" };
         ps.endUtt(grammarDecoder);
         const grammarScore = [0];
         const grammarText = ps.getHyp(grammarDecoder, grammarScore) ?? "";
@@ -190,6 +195,8 @@ export class PocketSphinxRecognizer implements Recognizer {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.ps.free(this.grammarDecoder);
     if (this.freeDecoder) this.ps.free(this.freeDecoder);
   }
