@@ -135,7 +135,8 @@ export class IntentRanker {
 
     for (const example of this.examples) {
       const group = this.examplesByLabel.get(example.label) ?? [];
-      this.examplesByLabel.set(example.label, [...group, example]);
+      group.push(example);
+      this.examplesByLabel.set(example.label, group);
       const vocabulary = this.vocabularyByLabel.get(example.label) ?? new Set<string>();
       for (const term of example.terms) vocabulary.add(term);
       this.vocabularyByLabel.set(example.label, vocabulary);

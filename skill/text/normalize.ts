@@ -64,9 +64,3 @@ export function normalizeUtterance(text: string): string {
     .map((word) => CONTRACTIONS[word] ?? word.replace(/'s$/, "").replace(/'/g, ""));
   return words.join(" ").replace(/\s+/g, " ").trim();
 }
-
-/** The words of an utterance after normalisation. */
-export function wordsOf(text: string): string[] {
-  const normalized = normalizeUtterance(text);
-  return normalized === "" ? [] : normalized.split(" ");
-}

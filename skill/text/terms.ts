@@ -100,7 +100,7 @@ const FRAMING_WORDS = new Set(
 );
 
 /** True for words that carry little meaning on their own ("the", "of", "me"). */
-export function isStopword(term: string): boolean {
+function isStopword(term: string): boolean {
   return STOPWORDS.has(term) && !QUESTION_WORDS.has(term);
 }
 
