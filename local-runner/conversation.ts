@@ -46,7 +46,12 @@ export class Conversation {
 
   /** Says something to the skill; a new session starts if none is open. */
   say(utterance: string): Promise<Turn> {
-    return this.send(this.options.resolver.resolve(utterance), utterance);
+    return this.send(this.resolve(utterance), utterance);
+  }
+
+  /** What the skill would hear for an utterance, without sending it. */
+  resolve(utterance: string): Resolution {
+    return this.options.resolver.resolve(utterance);
   }
 
   /** Sends an already resolved request: a named intent in a dialog script, or the end of the session. */

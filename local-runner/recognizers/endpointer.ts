@@ -26,6 +26,11 @@ export class Endpointer {
     this.minSpeechMs = options.minSpeechMs ?? 200;
   }
 
+  /** How much speech has been heard so far (10 ms frames above the noise floor). */
+  get speechDurationMs(): number {
+    return this.speechMs;
+  }
+
   /** True once speech has been heard. */
   get heardSpeech(): boolean {
     return this.speechMs >= this.minSpeechMs;

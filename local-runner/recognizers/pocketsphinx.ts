@@ -1,14 +1,20 @@
 /**
  * PocketSphinx (Debian's libpocketsphinx.so.3, bound with koffi): the recognizer that works offline from
- * apt alone. A JSGF grammar of the skill's sentences does the recognizing; a free decoder with the open
- * English language model listens alongside, so speech outside the grammar can be told apart (rejection.ts).
+ * apt alone. Three decoders hear every utterance:
+ * - grammar: a JSGF grammar of the skill's exact sentences, the surest when someone says one of them;
+ * - domain: a trigram language model of the same sentences (language-model.ts), which also hears questions
+ *   worded differently ("how long does her run");
+ * - free: the open English language model, the yardstick for both: speech that fits a constrained decoder
+ *   much worse than it fits the open one was not meant for it (rejection.ts).
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import koffi, { type LibraryHandle } from "koffi";
 import { Endpointer } from "./endpointer.js";
 import { jsgfGrammar, vocabularyOf } from "./grammar.js";
-import { judgeGrammarHypothesis } from "./rejection.js";
+import { trigramModel } from "./language-model.js";
+import { judgeDomainHypothesis, judgeGrammarHypothesis } from "./rejection.js";
 import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
 
 export const DEFAULT_POCKETSPHINX_MODEL = "/usr/share/pocketsphinx/model/en-us";
@@ -21,6 +27,31 @@ const EXTRA_PRONUNCIATIONS: Readonly<Record<string, string>> = {
   nevermind: "N EH V ER M AY N D",
   scifi: "S AY F AY",
 };
+
+/** Search settings for the open-model yardstick: narrow beams, no second pass (about 3x faster). */
+const FAST_SEARCH = [
+  "-fwdflat",
+  "no",
+  "-bestpath",
+  "no",
+  "-beam",
+  "1e-40",
+  "-wbeam",
+  "1e-30",
+  "-maxhmmpf",
+  "3000",
+];
+
+/**
+ * Carrier phrases in front of a quarter of the sentences ("tell me who directed her"), so the domain model
+ * knows how a carrier leads into a question without outweighing plain questions.
+ */
+function carrierSentences(sentences: readonly string[], carriers: readonly string[]): string[] {
+  if (carriers.length === 0) return [];
+  return sentences
+    .filter((_, index) => index % 4 === 0)
+    .map((sentence, index) => `${carriers[index % carriers.length]} ${sentence}`);
+}
 
 interface Binding {
   readonly psArgs: () => unknown;
@@ -83,7 +114,10 @@ function loadBinding(): Binding {
 export interface PocketSphinxOptions {
   /** The acoustic model folder (holding en-us/, cmudict-en-us.dict, en-us.lm.bin). */
   readonly modelDir?: string;
-  /** Also decode with the open language model, to reject speech outside the grammar (on by default). */
+  /**
+   * Also decode with the domain and the open language models, to hear paraphrases and to reject speech
+   * outside the domain (on by default). Off: the grammar's sentence is returned as heard.
+   */
   readonly rejection?: boolean;
   /** Hear any English with the open language model, no grammar (sentences are then ignored). */
   readonly openVocabulary?: boolean;
@@ -94,6 +128,7 @@ export class PocketSphinxRecognizer implements Recognizer {
   /** Sentences left out because a word has no pronunciation. */
   readonly skipped: readonly string[];
   private readonly grammarDecoder: unknown;
+  private readonly domainDecoder: unknown;
   private readonly freeDecoder: unknown;
   private closed = false;
   private readonly vocabulary: ReadonlySet<string>;
@@ -112,7 +147,7 @@ export class PocketSphinxRecognizer implements Recognizer {
       }
     }
     this.ps = loadBinding();
-    const decoder = (openLanguageModel: boolean) => {
+    const decoder = (languageModel?: string, extra: readonly string[] = []) => {
       const argv = [
         "-hmm",
         join(modelDir, "en-us"),
@@ -123,8 +158,12 @@ export class PocketSphinxRecognizer implements Recognizer {
         // Synthetic and gated audio holds exact digital silence, which upsets feature normalisation.
         "-dither",
         "yes",
+        // A fixed seed for the dither, so the same audio is always heard the same way.
+        "-seed",
+        "1",
+        ...extra,
       ];
-      if (openLanguageModel) argv.push("-lm", join(modelDir, "en-us.lm.bin"));
+      if (languageModel) argv.push("-lm", languageModel);
       const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
       const ps = config && this.ps.init(config);
       if (!ps)
@@ -133,10 +172,12 @@ export class PocketSphinxRecognizer implements Recognizer {
         );
       return ps;
     };
-    this.grammarDecoder = decoder(options.openVocabulary === true);
+    const openModel = join(modelDir, "en-us.lm.bin");
+    this.grammarDecoder = decoder(options.openVocabulary ? openModel : undefined);
     const unpronounceable = new Set<string>();
     const carriers = options.carriers ?? [];
-    for (const word of vocabularyOf([...sentences, ...carriers])) {
+    const vocabulary = vocabularyOf([...sentences, ...carriers]);
+    for (const word of vocabulary) {
       if (this.ps.lookupWord(this.grammarDecoder, word)) continue;
       const phones = EXTRA_PRONUNCIATIONS[word];
       if (phones) this.ps.addWord(this.grammarDecoder, word, phones, 1);
@@ -150,6 +191,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     this.vocabulary = new Set(vocabularyOf([...usable, ...usableCarriers]));
     if (options.openVocabulary) {
       // The decoder already carries the open language model: nothing to restrict, nothing to cross-check.
+      this.domainDecoder = undefined;
       this.freeDecoder = undefined;
       return;
     }
@@ -161,35 +203,73 @@ export class PocketSphinxRecognizer implements Recognizer {
         "PocketSphinx rejected the grammar generated from the interaction model",
       );
     }
-    this.freeDecoder = options.rejection === false ? undefined : decoder(true);
+    if (options.rejection === false) {
+      this.domainDecoder = undefined;
+      this.freeDecoder = undefined;
+      return;
+    }
+    this.domainDecoder = this.domainModelDecoder(decoder, [
+      ...usable,
+      ...carrierSentences(usable, usableCarriers),
+    ]);
+    for (const word of vocabulary) {
+      const phones = EXTRA_PRONUNCIATIONS[word];
+      if (phones && !this.ps.lookupWord(this.domainDecoder, word))
+        this.ps.addWord(this.domainDecoder, word, phones, 1);
+    }
+    // The yardstick needs a best path, not the best one: narrow beams and one pass make it cheap.
+    this.freeDecoder = decoder(openModel, FAST_SEARCH);
+  }
+
+  /** A decoder with the domain trigram model, which PocketSphinx reads from an ARPA file. */
+  private domainModelDecoder(
+    decoder: (languageModel?: string) => unknown,
+    sentences: readonly string[],
+  ): unknown {
+    const folder = mkdtempSync(join(tmpdir(), "her-faq-lm-"));
+    try {
+      const file = join(folder, "domain.arpa");
+      writeFileSync(file, trigramModel(sentences).arpa);
+      return decoder(file);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }
 
   start(): RecognitionStream {
     if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
-    const { ps, grammarDecoder, freeDecoder } = this;
+    const { ps, grammarDecoder, domainDecoder, freeDecoder } = this;
+    const decoders = [grammarDecoder, domainDecoder, freeDecoder].filter((decoder) => decoder !== undefined);
     const endpointer = new Endpointer();
-    ps.startUtt(grammarDecoder);
-    if (freeDecoder) ps.startUtt(freeDecoder);
+    for (const decoder of decoders) ps.startUtt(decoder);
+    const hypothesis = (decoder: unknown) => {
+      const score = [0];
+      const text = ps.getHyp(decoder, score) ?? "";
+      return { text, score: score[0] ?? 0 };
+    };
     return {
       accept: (chunk) => {
         // Audio can still arrive after close(); the decoders' memory is gone by then.
         if (this.closed) return { endOfSpeech: false };
-        ps.processRaw(grammarDecoder, chunk, chunk.length, 0, 0);
-        if (freeDecoder) ps.processRaw(freeDecoder, chunk, chunk.length, 0, 0);
-        const partial = ps.getHyp(grammarDecoder, [0]) ?? undefined;
+        for (const decoder of decoders) ps.processRaw(decoder, chunk, chunk.length, 0, 0);
+        const partial = ps.getHyp(domainDecoder ?? grammarDecoder, [0]) ?? undefined;
         return { partial, endOfSpeech: endpointer.accept(chunk) };
       },
       finish: (): Transcript => {
         if (this.closed) return { text: "" };
-        ps.endUtt(grammarDecoder);
-        const grammarScore = [0];
-        const grammarText = ps.getHyp(grammarDecoder, grammarScore) ?? "";
-        if (!freeDecoder) return { text: grammarText };
-        ps.endUtt(freeDecoder);
-        const freeScore = [0];
-        const freeText = ps.getHyp(freeDecoder, freeScore) ?? "";
-        const fit = ((grammarScore[0] ?? 0) - (freeScore[0] ?? 0)) / Math.max(1, ps.frames(grammarDecoder));
-        return judgeGrammarHypothesis(grammarText, freeText, fit, this.vocabulary);
+        for (const decoder of decoders) ps.endUtt(decoder);
+        const grammar = hypothesis(grammarDecoder);
+        if (!freeDecoder || !domainDecoder) return { text: grammar.text };
+        const free = hypothesis(freeDecoder);
+        // Per 10 ms frame of the whole recording, as the grammar thresholds were measured.
+        const grammarFit = (grammar.score - free.score) / Math.max(1, ps.frames(grammarDecoder));
+        const judged = judgeGrammarHypothesis(grammar.text, free.text, grammarFit, this.vocabulary);
+        if (!judged.outOfGrammar) return judged;
+        // Not one of the sentences: perhaps a paraphrase. Per frame of speech, so silence around it is no cost.
+        const domain = hypothesis(domainDecoder);
+        const speechFrames = endpointer.speechDurationMs / 10;
+        const domainFit = (domain.score - free.score) / Math.max(1, speechFrames);
+        return judgeDomainHypothesis(domain.text, free.text, domainFit, this.vocabulary, judged);
       },
     };
   }
@@ -198,6 +278,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     if (this.closed) return;
     this.closed = true;
     this.ps.free(this.grammarDecoder);
+    if (this.domainDecoder) this.ps.free(this.domainDecoder);
     if (this.freeDecoder) this.ps.free(this.freeDecoder);
   }
 }

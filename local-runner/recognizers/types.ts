@@ -5,6 +5,11 @@ export interface Transcript {
   readonly text: string;
   /** Set when the engine heard speech outside what the skill expects; `text` then holds its best guess. */
   readonly outOfGrammar?: boolean;
+  /**
+   * Set when the words come from an open-ended decoding (a language model of the domain), not from one of
+   * the skill's exact sentences: the resolver must then be surer before it answers.
+   */
+  readonly approximate?: boolean;
   /** The engine's own confidence measure, where it has one. */
   readonly confidence?: number;
 }
