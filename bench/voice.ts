@@ -1,11 +1,16 @@
 /**
  * Spoken accuracy and latency of the voice front door: seed questions and eval files synthesized with
  * several voices, clean and mixed with pink noise at 20, 10 and 5 dB SNR, recognized, resolved and answered.
- * Writes docs/bench/voice.{md,json} and docs/bench/voice-accuracy.svg; prints the headline figures.
+ * Writes docs/bench/voice.{md,json} and docs/bench/voice-accuracy.svg; prints the headline figures. The
+ * utterances are shared among one worker process per core.
  *
- *   npm run bench:voice [-- --sets seed,dev,holdout --voices festival:cmu_us_slt_arctic_hts,espeak:en-us]
+ *   npm run bench:voice [-- --sets seed,dev,holdout-c --voices festival:cmu_us_slt_arctic_hts,espeak:en-us]
+ *
+ * holdout-c is blind: written for this benchmark by someone who never saw the samples, never used to tune.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { interactionModelFor } from "../interaction-model/index.js";
@@ -22,6 +27,7 @@ import {
 } from "../local-runner/speech-out/synthesize.js";
 import { answerTranscript } from "../local-runner/voice.js";
 import { faq } from "../skill/faq/index.js";
+import { withPinkNoise } from "./noise.js";
 
 const root = join(import.meta.dirname, "..");
 const option = (name: string) => {
@@ -29,7 +35,9 @@ const option = (name: string) => {
   return index >= 0 ? process.argv[index + 1]?.split(",") : undefined;
 };
 const voices = (option("voices") ?? DEFAULT_TEST_VOICES) as SynthVoice[];
-const setNames = option("sets") ?? ["seed", "dev", "holdout"];
+const setNames = option("sets") ?? ["seed", "dev", "holdout-c"];
+/** "k/n": this process measures every n-th utterance from the k-th, and writes raw results to --raw. */
+const shard = option("shard")?.[0]?.split("/").map(Number) as [number, number] | undefined;
 const SNRS = [Number.POSITIVE_INFINITY, 20, 10, 5];
 
 interface Item {
@@ -56,39 +64,7 @@ for (const set of setNames) {
   }
 }
 
-/** Pink noise (Voss-McCartney) scaled to the speech's power for the wanted SNR. */
-function withPinkNoise(speech: Int16Array, snrDb: number, seed: number): Int16Array {
-  if (!Number.isFinite(snrDb)) return speech;
-  let state = seed;
-  const random = () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32 - 0.5;
-  };
-  const rows = new Float64Array(16).map(random);
-  let running = rows.reduce((a, b) => a + b, 0);
-  const noise = new Float64Array(speech.length);
-  for (let i = 0; i < speech.length; i++) {
-    const row = Math.clz32(((i + 1) & -(i + 1)) >>> 0) % 16;
-    running -= rows[row] as number;
-    rows[row] = random();
-    running += rows[row] as number;
-    noise[i] = running + random();
-  }
-  const power = (values: ArrayLike<number>) => {
-    let sum = 0;
-    for (let i = 0; i < values.length; i++) sum += (values[i] as number) ** 2;
-    return sum / values.length;
-  };
-  const scale = Math.sqrt(power(speech) / (power(noise) * 10 ** (snrDb / 10)));
-  return Int16Array.from(speech, (sample, i) =>
-    Math.max(-32768, Math.min(32767, Math.round(sample + scale * (noise[i] as number)))),
-  );
-}
-
-const runtime = createRuntime();
-const recognizer = createRecognizer(interactionModelFor("en-US"));
-const lower = (text: string) => text.toLowerCase();
-const results: Array<{
+type Result = {
   voice: string;
   snr: number;
   set: string;
@@ -96,61 +72,121 @@ const results: Array<{
   heard: string;
   intent: string;
   correct: boolean;
-}> = [];
-const latency = {
-  recognizeAfterEnd: [] as number[],
-  resolveAndSkill: [] as number[],
-  firstAudio: [] as number[],
-  rtf: [] as number[],
 };
-let peakRss = 0;
-
-console.log(`${items.length} utterances x ${voices.length} voices x ${SNRS.length} noise levels`);
-for (const voice of voices) {
-  for (const [index, item] of items.entries()) {
-    const clean = synthesize(item.utterance, voice);
-    for (const snr of SNRS) {
-      const audio = withPinkNoise(clean, snr, index + 1);
-      const stream = recognizer.start();
-      const started = performance.now();
-      for (let offset = 0; offset < audio.length; offset += 1600)
-        stream.accept(audio.subarray(offset, offset + 1600));
-      const fedAll = performance.now();
-      const transcript = stream.finish();
-      const recognized = performance.now();
-      const turn = await answerTranscript(runtime.conversation(), transcript);
-      const answered = performance.now();
-      const speech = lower(turn.speech);
-      const correct =
-        item.expectation === "@fallback"
-          ? !faq.some((entry) => speech.includes(lower(entry.answer)))
-          : speech.includes(lower(item.expectation));
-      results.push({
-        voice,
-        snr,
-        set: item.set,
-        utterance: item.utterance,
-        heard: transcript.text,
-        intent: intentOf(turn.resolution),
-        correct,
-      });
-      if (snr === Number.POSITIVE_INFINITY) {
-        latency.recognizeAfterEnd.push(recognized - fedAll);
-        latency.resolveAndSkill.push(answered - recognized);
-        latency.rtf.push((recognized - started) / ((1000 * audio.length) / SAMPLE_RATE));
-        if (latency.firstAudio.length < 10 && item.set === "seed") {
-          // Time to the first answer audio: synthesizing the answer is the part a listener waits for.
-          const t0 = performance.now();
-          synthesizeWav(turn.speech.split(". ")[0] ?? turn.speech, "festival:cmu_us_slt_arctic_hts");
-          latency.firstAudio.push(recognized - fedAll + (answered - recognized) + (performance.now() - t0));
-        }
-      }
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }
-  }
-  console.log(`  ${voice} done`);
+interface Measured {
+  results: Result[];
+  latency: { recognizeAfterEnd: number[]; resolveAndSkill: number[]; firstAudio: number[]; rtf: number[] };
+  peakRss: number;
 }
-recognizer.close();
+
+async function measure(part: number, parts: number): Promise<Measured> {
+  const runtime = createRuntime();
+  const recognizer = createRecognizer(interactionModelFor("en-US"));
+  const lower = (text: string) => text.toLowerCase();
+  const results: Result[] = [];
+  const latency = {
+    recognizeAfterEnd: [] as number[],
+    resolveAndSkill: [] as number[],
+    firstAudio: [] as number[],
+    rtf: [] as number[],
+  };
+  let peakRss = 0;
+
+  let turn = 0;
+  for (const voice of voices) {
+    for (const [index, item] of items.entries()) {
+      if (turn++ % parts !== part) continue;
+      const clean = synthesize(item.utterance, voice);
+      for (const snr of SNRS) {
+        const audio = withPinkNoise(clean, snr, index + 1);
+        const stream = recognizer.start();
+        const started = performance.now();
+        for (let offset = 0; offset < audio.length; offset += 1600)
+          stream.accept(audio.subarray(offset, offset + 1600));
+        const fedAll = performance.now();
+        const transcript = stream.finish();
+        const recognized = performance.now();
+        const turn = await answerTranscript(runtime.conversation(), transcript);
+        const answered = performance.now();
+        const speech = lower(turn.speech);
+        const correct =
+          item.expectation === "@fallback"
+            ? !faq.some((entry) => speech.includes(lower(entry.answer)))
+            : speech.includes(lower(item.expectation));
+        results.push({
+          voice,
+          snr,
+          set: item.set,
+          utterance: item.utterance,
+          heard: transcript.text,
+          intent: intentOf(turn.resolution),
+          correct,
+        });
+        if (snr === Number.POSITIVE_INFINITY) {
+          latency.recognizeAfterEnd.push(recognized - fedAll);
+          latency.resolveAndSkill.push(answered - recognized);
+          latency.rtf.push((recognized - started) / ((1000 * audio.length) / SAMPLE_RATE));
+          if (latency.firstAudio.length < 10 && item.set === "seed") {
+            // Time to the first answer audio: synthesizing the answer is the part a listener waits for.
+            const t0 = performance.now();
+            synthesizeWav(turn.speech.split(". ")[0] ?? turn.speech, "festival:cmu_us_slt_arctic_hts");
+            latency.firstAudio.push(recognized - fedAll + (answered - recognized) + (performance.now() - t0));
+          }
+        }
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }
+    }
+    console.log(`  worker ${part + 1}/${parts}: ${voice} done`);
+  }
+  recognizer.close();
+  return { results, latency, peakRss };
+}
+
+/** Runs one worker per core on a share of the utterances, and gathers what they measured. */
+async function measureInParallel(): Promise<Measured> {
+  const parts = Math.max(1, Math.min(availableParallelism(), 4));
+  const folder = mkdtempSync(join(tmpdir(), "her-faq-bench-"));
+  try {
+    const runs = Array.from({ length: parts }, (_, part) => {
+      const raw = join(folder, `${part}.json`);
+      const args = [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2)];
+      const child = spawn(process.execPath, [...args, "--shard", `${part}/${parts}`, "--raw", raw], {
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      return new Promise<Measured>((resolve, reject) =>
+        child.on("close", (code) =>
+          code === 0
+            ? resolve(
+                JSON.parse(readFileSync(raw, "utf8"), (key, value) =>
+                  key === "snr" && value === null ? Number.POSITIVE_INFINITY : value,
+                ) as Measured,
+              )
+            : reject(new Error(`benchmark worker ${part} exited with ${code}`)),
+        ),
+      );
+    });
+    const measured = await Promise.all(runs);
+    return {
+      results: measured.flatMap((m) => m.results),
+      latency: {
+        recognizeAfterEnd: measured.flatMap((m) => m.latency.recognizeAfterEnd),
+        resolveAndSkill: measured.flatMap((m) => m.latency.resolveAndSkill),
+        firstAudio: measured.flatMap((m) => m.latency.firstAudio),
+        rtf: measured.flatMap((m) => m.latency.rtf),
+      },
+      peakRss: Math.max(...measured.map((m) => m.peakRss)),
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+if (shard) {
+  writeFileSync(option("raw")?.[0] as string, JSON.stringify(await measure(shard[0], shard[1])));
+  process.exit(0);
+}
+console.log(`${items.length} utterances x ${voices.length} voices x ${SNRS.length} noise levels`);
+const { results, latency, peakRss } = await measureInParallel();
 
 const label = (snr: number) => (Number.isFinite(snr) ? `${snr} dB` : "clean");
 const rate = (subset: typeof results) =>
@@ -162,8 +198,8 @@ const p95 = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? Number.NaN;
 
 const table: string[] = [
-  "| set | kind | voice | " + SNRS.map(label).join(" | ") + " |",
-  "|---|---|---|" + SNRS.map(() => "---").join("|") + "|",
+  `| set | kind | voice | ${SNRS.map(label).join(" | ")} |`,
+  `|---|---|---|${SNRS.map(() => "---").join("|")}|`,
 ];
 const summary: Record<string, Record<string, number>> = {};
 for (const set of setNames) {
