@@ -13,7 +13,7 @@ import { PocketSphinxRecognizer } from "../local-runner/recognizers/pocketsphinx
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import { type Recognizer, transcribe } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
-import { sanitizeForSpeech } from "../local-runner/speech-out/sanitize.js";
+import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { SaySpeaker } from "../local-runner/speech-out/speaker.js";
 import { synthesize, synthesizeWav } from "../local-runner/speech-out/synthesize.js";
 import { answerRecording, answerTranscript } from "../local-runner/voice.js";
@@ -44,6 +44,18 @@ describe("speech sanitising", () => {
     expect(sanitizeForSpeech("Theodore’s “friend” — Amy & co. $(rm -rf /) `id`\\")).toBe(
       "Theodore's friend , Amy co. rm -rf id",
     );
+  });
+
+  it("splits speech into sentences, so the first can play while the rest wait", () => {
+    expect(sentencesOf("Her runs 126 minutes. Want more? Say yes!  ")).toEqual([
+      "Her runs 126 minutes.",
+      "Want more?",
+      "Say yes!",
+    ]);
+    expect(sentencesOf("Released on December 18, 2013.")).toEqual(["Released on December 18, 2013."]);
+    expect(sentencesOf("the 1.5 version. ok")).toEqual(["the 1.5 version. ok"]);
+    for (const entry of faq)
+      expect(sentencesOf(entry.answer).join(" ")).toBe(entry.answer.replace(/\s+/g, " "));
   });
 });
 

@@ -23,3 +23,15 @@ export function sanitizeForSpeech(text: string): string {
 export function isSafeVoiceName(name: string): boolean {
   return /^[A-Za-z0-9_-]{1,64}$/.test(name);
 }
+
+/**
+ * Speech in sentences, so the first can play while the rest are still to come: a listener hears the start of
+ * an answer after one sentence's synthesis, not the whole answer's. "Dec. 18" style abbreviations are not in
+ * the answers; a split there would only cost a pause.
+ */
+export function sentencesOf(text: string): string[] {
+  return text
+    .split(/(?<=[.?!])\s+(?=[A-Z0-9"'])/)
+    .map((sentence) => sentence.trim())
+    .filter((sentence) => sentence !== "");
+}

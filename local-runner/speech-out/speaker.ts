@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import say from "say";
-import { isSafeVoiceName, sanitizeForSpeech } from "./sanitize.js";
+import { isSafeVoiceName, sanitizeForSpeech, sentencesOf } from "./sanitize.js";
 
 export interface Speaker {
   /** Speaks the text; resolves when it has been said (or could not be). */
@@ -72,11 +72,13 @@ export class SaySpeaker implements Speaker {
   }
 
   speak(text: string): Promise<void> {
-    const spoken = sanitizeForSpeech(text);
     const generation = this.generation;
-    this.queue = this.queue.then(() =>
-      generation === this.generation && spoken ? this.sayNow(spoken) : undefined,
-    );
+    // Sentence by sentence: the first is heard after its own synthesis, and stop() takes effect between them.
+    for (const sentence of sentencesOf(sanitizeForSpeech(text))) {
+      this.queue = this.queue.then(() =>
+        generation === this.generation ? this.sayNow(sentence) : undefined,
+      );
+    }
     return this.queue;
   }
 
