@@ -19,6 +19,7 @@ import { intentOf } from "../local-runner/conversation.js";
 import { readEvalFile } from "../local-runner/eval.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import { createRuntime } from "../local-runner/runtime.js";
+import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import {
   DEFAULT_TEST_VOICES,
   type SynthVoice,
@@ -92,12 +93,16 @@ async function measure(part: number, parts: number): Promise<Measured> {
   };
   let peakRss = 0;
 
-  let turn = 0;
-  for (const voice of voices) {
-    for (const [index, item] of items.entries()) {
-      if (turn++ % parts !== part) continue;
-      const clean = synthesize(item.utterance, voice);
-      for (const snr of SNRS) {
+  // One conversation per voice and noise level, as one speaker in one room: PocketSphinx normalises each
+  // utterance's features with a mean carried over from the utterances before it.
+  const spoken = new Map<string, Int16Array>();
+  for (const snr of SNRS) {
+    for (const [voiceIndex, voice] of voices.entries()) {
+      for (const [index, item] of items.entries()) {
+        if ((voiceIndex * items.length + index) % parts !== part) continue;
+        const key = `${voice}|${item.utterance}`;
+        const clean = spoken.get(key) ?? synthesize(item.utterance, voice);
+        spoken.set(key, clean);
         const audio = withPinkNoise(clean, snr, index + 1);
         const stream = recognizer.start();
         const started = performance.now();
@@ -129,14 +134,16 @@ async function measure(part: number, parts: number): Promise<Measured> {
           if (latency.firstAudio.length < 10 && item.set === "seed") {
             // Time to the first answer audio: synthesizing the answer is the part a listener waits for.
             const t0 = performance.now();
-            synthesizeWav(turn.speech.split(". ")[0] ?? turn.speech, "festival:cmu_us_slt_arctic_hts");
+            // The speaker's first sentence, as SaySpeaker sends it to festival.
+            const first = sentencesOf(sanitizeForSpeech(turn.speech))[0] ?? "";
+            synthesizeWav(first, "festival:cmu_us_slt_arctic_hts");
             latency.firstAudio.push(recognized - fedAll + (answered - recognized) + (performance.now() - t0));
           }
         }
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
       }
     }
-    console.log(`  worker ${part + 1}/${parts}: ${voice} done`);
+    console.log(`  worker ${part + 1}/${parts}: ${Number.isFinite(snr) ? `${snr} dB` : "clean"} done`);
   }
   recognizer.close();
   return { results, latency, peakRss };
