@@ -147,6 +147,8 @@ export class PocketSphinxRecognizer implements Recognizer {
       }
     }
     this.ps = loadBinding();
+    // Decoders made before a later one fails are freed, not leaked.
+    const created: unknown[] = [];
     const decoder = (languageModel?: string, extra: readonly string[] = []) => {
       const argv = [
         "-hmm",
@@ -170,55 +172,67 @@ export class PocketSphinxRecognizer implements Recognizer {
         throw new RecognizerUnavailable(
           `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
         );
+      created.push(ps);
       return ps;
     };
+    try {
+      [this.grammarDecoder, this.domainDecoder, this.freeDecoder, this.vocabulary, this.skipped] =
+        this.decoders(decoder, sentences, options);
+    } catch (error) {
+      for (const ps of created) this.ps.free(ps);
+      throw error;
+    }
+  }
+
+  /** The three decoders (or fewer, as the options say), with the vocabulary they share. */
+  private decoders(
+    decoder: (languageModel?: string, extra?: readonly string[]) => unknown,
+    sentences: readonly string[],
+    options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
+  ): [unknown, unknown, unknown, ReadonlySet<string>, readonly string[]] {
+    const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL;
     const openModel = join(modelDir, "en-us.lm.bin");
-    this.grammarDecoder = decoder(options.openVocabulary ? openModel : undefined);
+    const grammarDecoder = decoder(options.openVocabulary ? openModel : undefined);
     const unpronounceable = new Set<string>();
     const carriers = options.carriers ?? [];
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
     for (const word of vocabulary) {
-      if (this.ps.lookupWord(this.grammarDecoder, word)) continue;
+      if (this.ps.lookupWord(grammarDecoder, word)) continue;
       const phones = EXTRA_PRONUNCIATIONS[word];
-      if (phones) this.ps.addWord(this.grammarDecoder, word, phones, 1);
+      if (phones) this.ps.addWord(grammarDecoder, word, phones, 1);
       else unpronounceable.add(word);
     }
     const pronounceable = (sentence: string) =>
       sentence.split(" ").every((word) => !unpronounceable.has(word));
     const usable = sentences.filter(pronounceable);
-    this.skipped = sentences.filter((sentence) => !usable.includes(sentence));
+    const skipped = sentences.filter((sentence) => !usable.includes(sentence));
     const usableCarriers = carriers.filter(pronounceable);
-    this.vocabulary = new Set(vocabularyOf([...usable, ...usableCarriers]));
+    const heard = new Set(vocabularyOf([...usable, ...usableCarriers]));
     if (options.openVocabulary) {
       // The decoder already carries the open language model: nothing to restrict, nothing to cross-check.
-      this.domainDecoder = undefined;
-      this.freeDecoder = undefined;
-      return;
+      return [grammarDecoder, undefined, undefined, heard, skipped];
     }
     if (
-      this.ps.setJsgf(this.grammarDecoder, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
-      this.ps.setSearch(this.grammarDecoder, "skill") !== 0
+      this.ps.setJsgf(grammarDecoder, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
+      this.ps.setSearch(grammarDecoder, "skill") !== 0
     ) {
       throw new RecognizerUnavailable(
         "PocketSphinx rejected the grammar generated from the interaction model",
       );
     }
     if (options.rejection === false) {
-      this.domainDecoder = undefined;
-      this.freeDecoder = undefined;
-      return;
+      return [grammarDecoder, undefined, undefined, heard, skipped];
     }
-    this.domainDecoder = this.domainModelDecoder(decoder, [
+    const domainDecoder = this.domainModelDecoder(decoder, [
       ...usable,
       ...carrierSentences(usable, usableCarriers),
     ]);
     for (const word of vocabulary) {
       const phones = EXTRA_PRONUNCIATIONS[word];
-      if (phones && !this.ps.lookupWord(this.domainDecoder, word))
-        this.ps.addWord(this.domainDecoder, word, phones, 1);
+      if (phones && !this.ps.lookupWord(domainDecoder, word)) this.ps.addWord(domainDecoder, word, phones, 1);
     }
     // The yardstick needs a best path, not the best one: narrow beams and one pass make it cheap.
-    this.freeDecoder = decoder(openModel, FAST_SEARCH);
+    return [grammarDecoder, domainDecoder, decoder(openModel, FAST_SEARCH), heard, skipped];
   }
 
   /** A decoder with the domain trigram model, which PocketSphinx reads from an ARPA file. */
