@@ -131,7 +131,8 @@ function withoutCourtesy(text: string): string {
     .replace(/(?: (?:please|thanks|thank you|for now|then|now))+$/, "");
 }
 
-function fallback(confidence: number): Resolution {
+/** AMAZON.FallbackIntent, with how close the best guess came. */
+export function fallback(confidence: number): Resolution {
   return { kind: "intent", intent: FALLBACK_INTENT, slots: {}, match: "fallback", confidence };
 }
 

@@ -177,7 +177,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     };
     try {
       [this.grammarDecoder, this.domainDecoder, this.freeDecoder, this.vocabulary, this.skipped] =
-        this.decoders(decoder, sentences, options);
+        this.decoders(decoder, join(modelDir, "en-us.lm.bin"), sentences, options);
     } catch (error) {
       for (const ps of created) this.ps.free(ps);
       throw error;
@@ -187,21 +187,14 @@ export class PocketSphinxRecognizer implements Recognizer {
   /** The three decoders (or fewer, as the options say), with the vocabulary they share. */
   private decoders(
     decoder: (languageModel?: string, extra?: readonly string[]) => unknown,
+    openModel: string,
     sentences: readonly string[],
     options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
   ): [unknown, unknown, unknown, ReadonlySet<string>, readonly string[]] {
-    const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL;
-    const openModel = join(modelDir, "en-us.lm.bin");
     const grammarDecoder = decoder(options.openVocabulary ? openModel : undefined);
-    const unpronounceable = new Set<string>();
     const carriers = options.carriers ?? [];
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
-    for (const word of vocabulary) {
-      if (this.ps.lookupWord(grammarDecoder, word)) continue;
-      const phones = EXTRA_PRONUNCIATIONS[word];
-      if (phones) this.ps.addWord(grammarDecoder, word, phones, 1);
-      else unpronounceable.add(word);
-    }
+    const unpronounceable = new Set(this.teachWords(grammarDecoder, vocabulary));
     const pronounceable = (sentence: string) =>
       sentence.split(" ").every((word) => !unpronounceable.has(word));
     const usable = sentences.filter(pronounceable);
@@ -227,12 +220,21 @@ export class PocketSphinxRecognizer implements Recognizer {
       ...usable,
       ...carrierSentences(usable, usableCarriers),
     ]);
-    for (const word of vocabulary) {
-      const phones = EXTRA_PRONUNCIATIONS[word];
-      if (phones && !this.ps.lookupWord(domainDecoder, word)) this.ps.addWord(domainDecoder, word, phones, 1);
-    }
-    // The yardstick needs a best path, not the best one: narrow beams and one pass make it cheap.
+    this.teachWords(domainDecoder, vocabulary);
+    // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
     return [grammarDecoder, domainDecoder, decoder(openModel, FAST_SEARCH), heard, skipped];
+  }
+
+  /** Adds the skill's words the dictionary lacks; returns those it has no pronunciation for. */
+  private teachWords(decoder: unknown, words: readonly string[]): string[] {
+    const unknown: string[] = [];
+    for (const word of words) {
+      if (this.ps.lookupWord(decoder, word)) continue;
+      const phones = EXTRA_PRONUNCIATIONS[word];
+      if (phones) this.ps.addWord(decoder, word, phones, 1);
+      else unknown.push(word);
+    }
+    return unknown;
   }
 
   /** A decoder with the domain trigram model, which PocketSphinx reads from an ARPA file. */
