@@ -1,60 +1,31 @@
 import { describe, expect, it } from "vitest";
 import {
-  DOMAIN_SUBSTITUTION_FIT_CEILING,
-  judgeDomainHypothesis,
-  judgeGrammarHypothesis,
   MIN_DOMAIN_FIT,
   MIN_GRAMMAR_FIT,
+  trustedDomainReading,
+  trustedGrammarReading,
 } from "../local-runner/recognizers/rejection.js";
 import { createRuntime } from "../local-runner/runtime.js";
-import { APPROXIMATE_MIN_CONFIDENCE, resolveTranscript } from "../local-runner/voice.js";
-
-const vocabulary = new Set(["how", "long", "is", "her", "who", "directed", "the", "music"]);
-const rejected = { text: "how long is her", outOfGrammar: true } as const;
+import { APPROXIMATE_MIN_CONFIDENCE, readTranscript, resolveTranscript } from "../local-runner/voice.js";
 
 describe("telling speech for the skill from the rest", () => {
-  it("trusts a grammar sentence that fits, unless the film's name replaced a word heard", () => {
-    expect(judgeGrammarHypothesis("how long is her", "how long is her", MIN_GRAMMAR_FIT, vocabulary)).toEqual(
-      {
-        text: "how long is her",
-        confidence: MIN_GRAMMAR_FIT,
-      },
-    );
-    expect(
-      judgeGrammarHypothesis("how long is her", "how long is avatar", MIN_GRAMMAR_FIT, vocabulary)
-        .outOfGrammar,
-    ).toBe(true);
-    expect(
-      judgeGrammarHypothesis("how long is her", "how long is her", MIN_GRAMMAR_FIT - 1, vocabulary)
-        .outOfGrammar,
-    ).toBe(true);
+  it("trusts a grammar sentence only when it fits about as well as open English", () => {
+    expect(trustedGrammarReading("how long is her", MIN_GRAMMAR_FIT)).toEqual({
+      text: "how long is her",
+      confidence: MIN_GRAMMAR_FIT,
+    });
+    expect(trustedGrammarReading("how long is her", MIN_GRAMMAR_FIT - 0.1)).toBeUndefined();
+    expect(trustedGrammarReading("", 50)).toBeUndefined();
   });
 
   it("takes the domain model's words, marked approximate, only when they fit", () => {
-    expect(
-      judgeDomainHypothesis("who did the music", "who did the music", MIN_DOMAIN_FIT, vocabulary, rejected),
-    ).toEqual({
+    expect(trustedDomainReading("who did the music", MIN_DOMAIN_FIT)).toEqual({
       text: "who did the music",
       approximate: true,
       confidence: MIN_DOMAIN_FIT,
     });
-    expect(judgeDomainHypothesis("who did the music", "", MIN_DOMAIN_FIT - 0.1, vocabulary, rejected)).toBe(
-      rejected,
-    );
-    expect(judgeDomainHypothesis("", "", 50, vocabulary, rejected)).toBe(rejected);
-    const poorFit = (MIN_DOMAIN_FIT + DOMAIN_SUBSTITUTION_FIT_CEILING) / 2;
-    expect(
-      judgeDomainHypothesis("how long is her", "how long is avatar", poorFit, vocabulary, rejected),
-    ).toBe(rejected);
-    expect(
-      judgeDomainHypothesis(
-        "how long is her",
-        "how long is avatar",
-        DOMAIN_SUBSTITUTION_FIT_CEILING,
-        vocabulary,
-        rejected,
-      ).approximate,
-    ).toBe(true);
+    expect(trustedDomainReading("who did the music", MIN_DOMAIN_FIT - 0.1)).toBeUndefined();
+    expect(trustedDomainReading("", 50)).toBeUndefined();
   });
 
   it("asks the resolver to be surer of an approximate transcript than of typed text", () => {
@@ -78,6 +49,38 @@ describe("telling speech for the skill from the rest", () => {
     });
     expect(resolveTranscript(conversation, { text: "how long is her", outOfGrammar: true })).toMatchObject({
       intent: "AMAZON.FallbackIntent",
+    });
+  });
+
+  it("acts on the first reading of the audio that means something to the skill", () => {
+    const conversation = createRuntime().conversation();
+    // The first reading is acted on, even when a later one means something else.
+    expect(
+      readTranscript(conversation, {
+        text: "who directed the film her",
+        alternative: { text: "when was her released", confidence: 20 },
+      }),
+    ).toMatchObject({
+      transcript: { text: "who directed the film her" },
+      resolution: { intent: "OverviewIntent" },
+    });
+    // The first two mean nothing: the third is answered, and its words are what was heard.
+    const domain = { text: "who was the director of her", approximate: true };
+    expect(
+      readTranscript(conversation, {
+        text: "who directly fur",
+        alternative: { text: "", alternative: domain },
+      }),
+    ).toMatchObject({ transcript: domain, resolution: { intent: "OverviewIntent" } });
+    // No reading means anything: Fallback, with the first reading's words.
+    expect(
+      readTranscript(conversation, {
+        text: "who composed the music for interstellar",
+        alternative: { text: "who composed the music for her", outOfGrammar: true },
+      }),
+    ).toMatchObject({
+      transcript: { text: "who composed the music for interstellar" },
+      resolution: { intent: "AMAZON.FallbackIntent" },
     });
   });
 });

@@ -150,7 +150,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       ["who made the music in her", "Arcade Fire"],
       ["in what year was the film her released", "December 18, 2013"],
       ["which city is her set in", "near-future Los Angeles"],
-    ])("answers %s through the domain language model", async (utterance, answer) => {
+    ])("answers %s, which no sample says", async (utterance, answer) => {
       expect(expectedSentences(interactionModelFor("en-US"))).not.toContain(utterance);
       const { transcript, turn } = await answerRecording(
         runtime.conversation(),
@@ -173,19 +173,31 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     expect(intentOf(turn.resolution)).not.toBe("AMAZON.FallbackIntent");
   });
 
-  // Questions shaped like the FAQ's about another film ("how long is avatar") are a known weakness of the
-  // domain language model path: see docs/voice.md and the out-of-domain rows of docs/bench/voice.md.
-  it.each(["what's the weather", "tell me a joke", "play music", "what time is it"])(
-    "sends out-of-domain speech (%s) to Fallback",
-    async (utterance) => {
-      const { turn } = await answerRecording(
-        runtime.conversation(),
-        recognizer,
-        synthesize(utterance, "festival:cmu_us_slt_arctic_hts"),
-      );
-      expect(intentOf(turn.resolution)).toBe("AMAZON.FallbackIntent");
-    },
-  );
+  // Out-of-domain speech is turned away as the same words typed are: "tell me a joke" reaches the
+  // SearchQuery intent, which finds nothing. FAQ-shaped questions about other films are heard in full by the
+  // mixed decoder; some ("how long is avatar") still get through the domain model's reading: see
+  // docs/voice.md and the out-of-domain rows of docs/bench/voice.md.
+  it.each([
+    "what's the weather",
+    "tell me a joke",
+    "play music",
+    "what time is it",
+    "what awards did parasite win",
+    "where was the godfather filmed",
+  ])("turns out-of-domain speech (%s) away as typed text is", async (utterance) => {
+    const { transcript, turn } = await answerRecording(
+      runtime.conversation(),
+      recognizer,
+      synthesize(utterance, "festival:cmu_us_slt_arctic_hts"),
+    );
+    expect(
+      faq.some((entry) => turn.speech.includes(entry.answer)),
+      `heard "${transcript.text}"`,
+    ).toBe(false);
+    const typed = await runtime.conversation().say("what's the weather");
+    expect(intentOf(typed.resolution)).toBe("AMAZON.FallbackIntent");
+    expect(turn.speech).toBe(typed.speech);
+  });
 
   describe("through ALSA file devices (a real fake microphone and speaker)", () => {
     let alsaConfig: string;

@@ -14,7 +14,7 @@ import type { Runtime } from "../runtime.js";
 import { UserError } from "../runtime.js";
 import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
-import { answerRecording, answerTranscript } from "../voice.js";
+import { answerRecording, readTranscript } from "../voice.js";
 import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
@@ -143,9 +143,11 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
     if (update.partial) process.stdout.write(`\r\x1b[2Kyou: ${update.partial}`);
     if (update.endOfSpeech) {
       busy = true;
-      const transcript = stream.finish();
+      // The reading the skill will act on: the words shown are the words answered.
+      const { transcript, resolution } = readTranscript(conversation, stream.finish());
       process.stdout.write(`\r\x1b[2Kyou: ${transcript.text || "(not understood)"}\n`);
-      answerTranscript(conversation, transcript)
+      conversation
+        .send(resolution, transcript.text)
         .then(respond)
         .then(() => {
           if (conversation.ended) return stopListening();

@@ -1,11 +1,17 @@
 /**
  * PocketSphinx (Debian's libpocketsphinx.so.3, bound with koffi): the recognizer that works offline from
- * apt alone. Three decoders hear every utterance:
- * - grammar: a JSGF grammar of the skill's exact sentences, the surest when someone says one of them;
- * - domain: a trigram language model of the same sentences (language-model.ts), which also hears questions
- *   worded differently ("how long does her run");
- * - free: the open English language model, the yardstick for both: speech that fits a constrained decoder
- *   much worse than it fits the open one was not meant for it (rejection.ts).
+ * apt alone. Four decoders hear every utterance, and up to three of them give readings of it, in this order
+ * (each the `alternative` of the one before, tried when it means nothing to the skill):
+ * 1. grammar: a JSGF grammar of the skill's exact sentences, when its sentence fits about as well as open
+ *    English does: the surest reading when someone says one of them;
+ * 2. mixed: the open English language model interpolated with a trigram model of the skill's sentences
+ *    (language-model.ts). It hears any English, leaning towards the skill's phrasing: a question worded in a
+ *    new way comes out as said, and so does out-of-domain speech ("who composed the music for
+ *    interstellar"), for the resolver to turn away as it does typed text;
+ * 3. domain: the skill's trigram model alone, which hears paraphrases through voices the open model hears
+ *    badly (espeak-ng), when it fits well; marked approximate.
+ * The fourth, free, is the open English language model: the yardstick of 1 and 3, since speech that fits a
+ * constrained decoder much worse than it fits open English was not meant for it (rejection.ts).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +20,7 @@ import koffi, { type LibraryHandle } from "koffi";
 import { Endpointer } from "./endpointer.js";
 import { jsgfGrammar, vocabularyOf } from "./grammar.js";
 import { trigramModel } from "./language-model.js";
-import { judgeDomainHypothesis, judgeGrammarHypothesis } from "./rejection.js";
+import { trustedDomainReading, trustedGrammarReading } from "./rejection.js";
 import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
 
 export const DEFAULT_POCKETSPHINX_MODEL = "/usr/share/pocketsphinx/model/en-us";
@@ -73,6 +79,18 @@ interface Binding {
   readonly endUtt: (ps: unknown) => number;
   readonly getHyp: (ps: unknown, score: number[]) => string | null;
   readonly frames: (ps: unknown) => number;
+  readonly config: (ps: unknown) => unknown;
+  readonly logMath: (ps: unknown) => unknown;
+  readonly readModel: (config: unknown, file: string, type: number, logMath: unknown) => unknown;
+  readonly interpolate: (
+    config: unknown,
+    models: unknown[],
+    names: string[],
+    weights: Float32Array,
+    count: number,
+  ) => unknown;
+  readonly freeModel: (model: unknown) => number;
+  readonly setModel: (ps: unknown, name: string, model: unknown) => number;
 }
 
 let binding: Binding | undefined;
@@ -107,6 +125,14 @@ function loadBinding(): Binding {
     endUtt: lib.func("int ps_end_utt(void *ps)"),
     getHyp: lib.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     frames: lib.func("int ps_get_n_frames(void *ps)"),
+    config: lib.func("void *ps_get_config(void *ps)"),
+    logMath: lib.func("void *ps_get_logmath(void *ps)"),
+    readModel: base.func("void *ngram_model_read(void *config, const char *file, int type, void *lmath)"),
+    interpolate: base.func(
+      "void *ngram_model_set_init(void *config, void **models, const char **names, const float *weights, int n)",
+    ),
+    freeModel: base.func("int ngram_model_free(void *model)"),
+    setModel: lib.func("int ps_set_lm(void *ps, const char *name, void *lm)"),
   };
   return binding;
 }
@@ -115,7 +141,7 @@ export interface PocketSphinxOptions {
   /** The acoustic model folder (holding en-us/, cmudict-en-us.dict, en-us.lm.bin). */
   readonly modelDir?: string;
   /**
-   * Also decode with the domain and the open language models, to hear paraphrases and to reject speech
+   * Also decode with the mixed, domain and open language models, to hear paraphrases and to reject speech
    * outside the domain (on by default). Off: the grammar's sentence is returned as heard.
    */
   readonly rejection?: boolean;
@@ -123,15 +149,32 @@ export interface PocketSphinxOptions {
   readonly openVocabulary?: boolean;
 }
 
+/** Share of the skill's trigram model in the mixed decoder's language model (0.6 to 0.95 hear alike). */
+const DOMAIN_WEIGHT = 0.8;
+
+/** ngram_model_read's file type: let sphinxbase tell ARPA from binary. */
+const NGRAM_AUTO = 0;
+
+interface Decoders {
+  readonly grammar: unknown;
+  readonly mixed?: unknown;
+  readonly domain?: unknown;
+  readonly free?: unknown;
+}
+
+/** The readings that exist, as one transcript: each the alternative of the one before it. */
+function inOrder(readings: ReadonlyArray<Transcript | undefined>): Transcript {
+  const [first, ...rest] = readings.filter((reading) => reading !== undefined);
+  if (!first) return { text: "" };
+  return rest.length > 0 ? { ...first, alternative: inOrder(rest) } : first;
+}
+
 export class PocketSphinxRecognizer implements Recognizer {
   readonly name = "pocketsphinx";
   /** Sentences left out because a word has no pronunciation. */
   readonly skipped: readonly string[];
-  private readonly grammarDecoder: unknown;
-  private readonly domainDecoder: unknown;
-  private readonly freeDecoder: unknown;
+  private readonly decoders: Decoders;
   private closed = false;
-  private readonly vocabulary: ReadonlySet<string>;
   private readonly ps: Binding;
 
   constructor(
@@ -176,86 +219,112 @@ export class PocketSphinxRecognizer implements Recognizer {
       return ps;
     };
     try {
-      [this.grammarDecoder, this.domainDecoder, this.freeDecoder, this.vocabulary, this.skipped] =
-        this.decoders(decoder, join(modelDir, "en-us.lm.bin"), sentences, options);
+      [this.decoders, this.skipped] = this.createDecoders(
+        decoder,
+        join(modelDir, "en-us.lm.bin"),
+        sentences,
+        options,
+      );
     } catch (error) {
       for (const ps of created) this.ps.free(ps);
       throw error;
     }
   }
 
-  /** The three decoders (or fewer, as the options say), with the vocabulary they share. */
-  private decoders(
+  /** The decoders (all four, or only the grammar's, as the options say), and the sentences left out. */
+  private createDecoders(
     decoder: (languageModel?: string, extra?: readonly string[]) => unknown,
     openModel: string,
     sentences: readonly string[],
     options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
-  ): [unknown, unknown, unknown, ReadonlySet<string>, readonly string[]] {
-    const grammarDecoder = decoder(options.openVocabulary ? openModel : undefined);
+  ): [Decoders, readonly string[]] {
+    const grammar = decoder(options.openVocabulary ? openModel : undefined);
     const carriers = options.carriers ?? [];
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
-    const unpronounceable = new Set(this.teachWords(grammarDecoder, vocabulary));
+    const unpronounceable = new Set(this.teachWords(grammar, vocabulary));
     const pronounceable = (sentence: string) =>
       sentence.split(" ").every((word) => !unpronounceable.has(word));
     const usable = sentences.filter(pronounceable);
     const skipped = sentences.filter((sentence) => !usable.includes(sentence));
     const usableCarriers = carriers.filter(pronounceable);
-    const heard = new Set(vocabularyOf([...usable, ...usableCarriers]));
     if (options.openVocabulary) {
       // The decoder already carries the open language model: nothing to restrict, nothing to cross-check.
-      return [grammarDecoder, undefined, undefined, heard, skipped];
+      return [{ grammar }, skipped];
     }
     if (
-      this.ps.setJsgf(grammarDecoder, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
-      this.ps.setSearch(grammarDecoder, "skill") !== 0
+      this.ps.setJsgf(grammar, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
+      this.ps.setSearch(grammar, "skill") !== 0
     ) {
       throw new RecognizerUnavailable(
         "PocketSphinx rejected the grammar generated from the interaction model",
       );
     }
-    if (options.rejection === false) {
-      return [grammarDecoder, undefined, undefined, heard, skipped];
-    }
-    const domainDecoder = this.domainModelDecoder(decoder, [
-      ...usable,
-      ...carrierSentences(usable, usableCarriers),
-    ]);
-    this.teachWords(domainDecoder, vocabulary);
-    // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
-    return [grammarDecoder, domainDecoder, decoder(openModel, FAST_SEARCH), heard, skipped];
-  }
-
-  /** Adds the skill's words the dictionary lacks; returns those it has no pronunciation for. */
-  private teachWords(decoder: unknown, words: readonly string[]): string[] {
-    const unknown: string[] = [];
-    for (const word of words) {
-      if (this.ps.lookupWord(decoder, word)) continue;
-      const phones = EXTRA_PRONUNCIATIONS[word];
-      if (phones) this.ps.addWord(decoder, word, phones, 1);
-      else unknown.push(word);
-    }
-    return unknown;
-  }
-
-  /** A decoder with the domain trigram model, which PocketSphinx reads from an ARPA file. */
-  private domainModelDecoder(
-    decoder: (languageModel?: string) => unknown,
-    sentences: readonly string[],
-  ): unknown {
+    if (options.rejection === false) return [{ grammar }, skipped];
+    // The domain model is read from an ARPA file, which only has to exist while the decoders load it.
     const folder = mkdtempSync(join(tmpdir(), "her-faq-lm-"));
     try {
-      const file = join(folder, "domain.arpa");
-      writeFileSync(file, trigramModel(sentences).arpa);
-      return decoder(file);
+      const domainModel = join(folder, "domain.arpa");
+      writeFileSync(domainModel, trigramModel([...usable, ...carrierSentences(usable, usableCarriers)]).arpa);
+      const domain = decoder(domainModel);
+      this.teachWords(domain, vocabulary);
+      const mixed = this.mixedDecoder(decoder, domainModel, openModel, vocabulary);
+      // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
+      const free = decoder(openModel, FAST_SEARCH);
+      return [{ grammar, mixed, domain, free }, skipped];
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
   }
 
+  /** Adds the skill's words the dictionary lacks; returns those it has no pronunciation for. */
+  private teachWords(decoder: unknown, words: readonly string[], update = true): string[] {
+    const unknown: string[] = [];
+    for (const word of words) {
+      if (this.ps.lookupWord(decoder, word)) continue;
+      const phones = EXTRA_PRONUNCIATIONS[word];
+      if (phones) this.ps.addWord(decoder, word, phones, update ? 1 : 0);
+      else unknown.push(word);
+    }
+    return unknown;
+  }
+
+  /** A decoder whose language model is the domain's and the open one's, interpolated. */
+  private mixedDecoder(
+    decoder: () => unknown,
+    domainModel: string,
+    openModel: string,
+    vocabulary: readonly string[],
+  ): unknown {
+    const ps = decoder();
+    // The skill's words must be in the dictionary before the model that uses them arrives.
+    this.teachWords(ps, vocabulary, false);
+    const config = this.ps.config(ps);
+    const logMath = this.ps.logMath(ps);
+    const models = [domainModel, openModel].map((file) =>
+      this.ps.readModel(config, file, NGRAM_AUTO, logMath),
+    );
+    try {
+      if (models.some((model) => !model))
+        throw new RecognizerUnavailable(`PocketSphinx could not read ${openModel}; ${INSTALL_HINT}`);
+      const weights = new Float32Array([DOMAIN_WEIGHT, 1 - DOMAIN_WEIGHT]);
+      const mixed = this.ps.interpolate(config, models, ["domain", "open"], weights, models.length);
+      // The set and the search keep their own references: ours are dropped once they hold theirs.
+      const failed = !mixed || this.ps.setModel(ps, "mixed", mixed) !== 0;
+      if (mixed) this.ps.freeModel(mixed);
+      if (failed || this.ps.setSearch(ps, "mixed") !== 0)
+        throw new RecognizerUnavailable("PocketSphinx could not mix the domain and open language models");
+      return ps;
+    } finally {
+      for (const model of models) if (model) this.ps.freeModel(model);
+    }
+  }
+
   start(): RecognitionStream {
     if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
-    const { ps, grammarDecoder, domainDecoder, freeDecoder } = this;
-    const decoders = [grammarDecoder, domainDecoder, freeDecoder].filter((decoder) => decoder !== undefined);
+    const { ps, decoders: all } = this;
+    const decoders = [all.grammar, all.mixed, all.domain, all.free].filter(
+      (decoder) => decoder !== undefined,
+    );
     const endpointer = new Endpointer();
     for (const decoder of decoders) ps.startUtt(decoder);
     const hypothesis = (decoder: unknown) => {
@@ -268,24 +337,25 @@ export class PocketSphinxRecognizer implements Recognizer {
         // Audio can still arrive after close(); the decoders' memory is gone by then.
         if (this.closed) return { endOfSpeech: false };
         for (const decoder of decoders) ps.processRaw(decoder, chunk, chunk.length, 0, 0);
-        const partial = ps.getHyp(domainDecoder ?? grammarDecoder, [0]) ?? undefined;
+        const partial = ps.getHyp(all.mixed ?? all.grammar, [0]) ?? undefined;
         return { partial, endOfSpeech: endpointer.accept(chunk) };
       },
       finish: (): Transcript => {
         if (this.closed) return { text: "" };
         for (const decoder of decoders) ps.endUtt(decoder);
-        const grammar = hypothesis(grammarDecoder);
-        if (!freeDecoder || !domainDecoder) return { text: grammar.text };
-        const free = hypothesis(freeDecoder);
-        // Per 10 ms frame of the whole recording, as the grammar thresholds were measured.
-        const grammarFit = (grammar.score - free.score) / Math.max(1, ps.frames(grammarDecoder));
-        const judged = judgeGrammarHypothesis(grammar.text, free.text, grammarFit, this.vocabulary);
-        if (!judged.outOfGrammar) return judged;
-        // Not one of the sentences: perhaps a paraphrase. Per frame of speech, so silence around it is no cost.
-        const domain = hypothesis(domainDecoder);
-        const speechFrames = endpointer.speechDurationMs / 10;
-        const domainFit = (domain.score - free.score) / Math.max(1, speechFrames);
-        return judgeDomainHypothesis(domain.text, free.text, domainFit, this.vocabulary, judged);
+        const grammar = hypothesis(all.grammar);
+        if (!all.free || !all.domain || !all.mixed) return { text: grammar.text };
+        const free = hypothesis(all.free);
+        const domain = hypothesis(all.domain);
+        // The grammar's fit is per 10 ms frame of the whole recording, as its threshold was measured; the
+        // domain's per frame of speech, so silence around a short "stop" costs nothing.
+        const grammarFit = (grammar.score - free.score) / Math.max(1, ps.frames(all.grammar));
+        const domainFit = (domain.score - free.score) / Math.max(1, endpointer.speechDurationMs / 10);
+        return inOrder([
+          trustedGrammarReading(grammar.text, grammarFit),
+          { text: hypothesis(all.mixed).text },
+          trustedDomainReading(domain.text, domainFit),
+        ]);
       },
     };
   }
@@ -293,8 +363,12 @@ export class PocketSphinxRecognizer implements Recognizer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.ps.free(this.grammarDecoder);
-    if (this.domainDecoder) this.ps.free(this.domainDecoder);
-    if (this.freeDecoder) this.ps.free(this.freeDecoder);
+    for (const decoder of [
+      this.decoders.grammar,
+      this.decoders.mixed,
+      this.decoders.domain,
+      this.decoders.free,
+    ])
+      if (decoder) this.ps.free(decoder);
   }
 }

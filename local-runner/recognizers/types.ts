@@ -12,6 +12,12 @@ export interface Transcript {
   readonly approximate?: boolean;
   /** The engine's own confidence measure, where it has one. */
   readonly confidence?: number;
+  /**
+   * Another reading of the same audio, tried when this one means nothing to the skill (resolves to
+   * Fallback). PocketSphinx offers the skill's own sentence when it fits well, then open English leaning on
+   * the skill's phrasing, then the skill's words in a new order.
+   */
+  readonly alternative?: Transcript;
 }
 
 export interface RecognitionUpdate {
