@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import say from "say";
@@ -9,9 +17,12 @@ import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/mic
 import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { carrierPrefixes, expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
-import { PocketSphinxRecognizer } from "../local-runner/recognizers/pocketsphinx.js";
+import {
+  DEFAULT_POCKETSPHINX_MODEL,
+  PocketSphinxRecognizer,
+} from "../local-runner/recognizers/pocketsphinx.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
-import { type Recognizer, transcribe } from "../local-runner/recognizers/types.js";
+import { type Recognizer, RecognizerUnavailable, transcribe } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { SaySpeaker } from "../local-runner/speech-out/speaker.js";
@@ -305,6 +316,20 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       expect(existsSync(marker)).toBe(false);
       expect(readFileSync(captured).length).toBeGreaterThan(8000);
     });
+  });
+
+  it("says which file is broken when the open language model cannot be read", () => {
+    const model = join(folder, "broken-model");
+    mkdirSync(model);
+    symlinkSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us"), join(model, "en-us"));
+    symlinkSync(join(DEFAULT_POCKETSPHINX_MODEL, "cmudict-en-us.dict"), join(model, "cmudict-en-us.dict"));
+    writeFileSync(join(model, "en-us.lm.bin"), "not a language model");
+    const sentences = expectedSentences(interactionModelFor("en-US"));
+    expect(() => new PocketSphinxRecognizer(sentences, { modelDir: model })).toThrow(
+      new RecognizerUnavailable(
+        `PocketSphinx could not read ${join(model, "en-us.lm.bin")}; install it with: sudo apt-get install pocketsphinx pocketsphinx-en-us`,
+      ),
+    );
   });
 
   it("answers recordings as JSON lines from the command line, one process, bad files in place", () => {

@@ -300,12 +300,11 @@ export class PocketSphinxRecognizer implements Recognizer {
     this.teachWords(ps, vocabulary, false);
     const config = this.ps.config(ps);
     const logMath = this.ps.logMath(ps);
-    const models = [domainModel, openModel].map((file) =>
-      this.ps.readModel(config, file, NGRAM_AUTO, logMath),
-    );
+    const files = [domainModel, openModel];
+    const models = files.map((file) => this.ps.readModel(config, file, NGRAM_AUTO, logMath));
     try {
-      if (models.some((model) => !model))
-        throw new RecognizerUnavailable(`PocketSphinx could not read ${openModel}; ${INSTALL_HINT}`);
+      const unread = files.find((_, index) => !models[index]);
+      if (unread) throw new RecognizerUnavailable(`PocketSphinx could not read ${unread}; ${INSTALL_HINT}`);
       const weights = new Float32Array([DOMAIN_WEIGHT, 1 - DOMAIN_WEIGHT]);
       const mixed = this.ps.interpolate(config, models, ["domain", "open"], weights, models.length);
       // The set and the search keep their own references: ours are dropped once they hold theirs.
