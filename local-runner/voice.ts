@@ -65,10 +65,16 @@ function resolveOne(conversation: Conversation, transcript: Transcript): Resolut
   return resolution;
 }
 
-/** Sends what was recognized to the conversation. */
-export function answerTranscript(conversation: Conversation, transcript: Transcript): Promise<Turn> {
+/** Sends what was recognized to the conversation: the reading the skill acts on, and its turn. */
+async function answerReading(conversation: Conversation, transcript: Transcript): Promise<VoiceTurn> {
   const reading = readTranscript(conversation, transcript);
-  return conversation.send(reading.resolution, reading.transcript.text);
+  const turn = await conversation.send(reading.resolution, reading.transcript.text);
+  return { transcript: reading.transcript, turn };
+}
+
+/** Sends what was recognized to the conversation. */
+export async function answerTranscript(conversation: Conversation, transcript: Transcript): Promise<Turn> {
+  return (await answerReading(conversation, transcript)).turn;
 }
 
 /** One recording, recognized and answered in the conversation. */
@@ -77,7 +83,5 @@ export async function answerRecording(
   recognizer: Recognizer,
   pcm: Int16Array,
 ): Promise<VoiceTurn> {
-  const reading = readTranscript(conversation, transcribe(recognizer, pcm));
-  const turn = await conversation.send(reading.resolution, reading.transcript.text);
-  return { transcript: reading.transcript, turn };
+  return answerReading(conversation, transcribe(recognizer, pcm));
 }

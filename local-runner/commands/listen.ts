@@ -92,11 +92,11 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
   }
 }
 
-/** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
 /** Silence this long (no words heard) ends the conversation, as Alexa closes a session nobody answers. */
 const SILENCE_ENDS_CONVERSATION_MS = 10_000;
 const STEP_SAMPLES = 1600;
 
+/** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
 async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
   const recognizer = await recognizerFor(runtime, options);
   const speaker = speakerFor(options);

@@ -140,11 +140,6 @@ function loadBinding(): Binding {
 export interface PocketSphinxOptions {
   /** The acoustic model folder (holding en-us/, cmudict-en-us.dict, en-us.lm.bin). */
   readonly modelDir?: string;
-  /**
-   * Also decode with the mixed, domain and open language models, to hear paraphrases and to reject speech
-   * outside the domain (on by default). Off: the grammar's sentence is returned as heard.
-   */
-  readonly rejection?: boolean;
   /** Hear any English with the open language model, no grammar (sentences are then ignored). */
   readonly openVocabulary?: boolean;
 }
@@ -231,7 +226,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     }
   }
 
-  /** The decoders (all four, or only the grammar's, as the options say), and the sentences left out. */
+  /** The decoders (all four, or only an open-vocabulary one), and the sentences left out. */
   private createDecoders(
     decoder: (languageModel?: string, extra?: readonly string[]) => unknown,
     openModel: string,
@@ -259,7 +254,6 @@ export class PocketSphinxRecognizer implements Recognizer {
         "PocketSphinx rejected the grammar generated from the interaction model",
       );
     }
-    if (options.rejection === false) return [{ grammar }, skipped];
     // The domain model is read from an ARPA file, which only has to exist while the decoders load it.
     const folder = mkdtempSync(join(tmpdir(), "her-faq-lm-"));
     try {
