@@ -15,6 +15,8 @@ export interface RecognizerChoice {
   readonly voskModel?: string;
   /** Vosk's open vocabulary instead of the skill's phrases. */
   readonly openVocabulary?: boolean;
+  /** Told what the chosen model cannot do (words it lacks, no grammar support). */
+  readonly onNotice?: (message: string) => void;
 }
 
 export function createRecognizer(model: InteractionModel, choice: RecognizerChoice = {}): Recognizer {
@@ -25,6 +27,7 @@ export function createRecognizer(model: InteractionModel, choice: RecognizerChoi
     return new VoskRecognizer({
       modelPath: voskModel,
       sentences: choice.openVocabulary ? undefined : expectedSentences(model),
+      onNotice: choice.onNotice,
     });
   }
   return new PocketSphinxRecognizer(expectedSentences(model), { carriers: carrierPrefixes(model) });

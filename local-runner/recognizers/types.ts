@@ -20,11 +20,13 @@ export interface Transcript {
   readonly alternative?: Transcript;
 }
 
+/**
+ * What a recognizer says while it listens. When the user has finished is not its call: one endpointer
+ * (endpointer.ts) decides that for every engine.
+ */
 export interface RecognitionUpdate {
   /** The best guess so far, for showing live. */
   readonly partial?: string;
-  /** True once the speaker has stopped (speech followed by enough silence). */
-  readonly endOfSpeech: boolean;
 }
 
 /** One utterance being recognized, fed chunk by chunk. */

@@ -1,91 +1,231 @@
 /**
- * Vosk (the `vosk` package, libvosk inside it), restricted to the skill's phrases plus "[unk]" so speech
- * outside them comes out as unknown. Vosk's grammar mode builds a bigram model from the phrases, so results
- * can mix phrases: the resolver ranks them afterwards rather than trusting them as exact.
+ * Vosk (libvosk from the `vosk` package, bound with koffi), restricted to the skill's phrases plus "[unk]",
+ * so speech outside them comes out as unknown. Vosk's grammar mode builds a bigram model from the phrases,
+ * so a result can mix two phrases: only a result that is one of the skill's sentences is exact, anything
+ * else is approximate and the resolver must be surer of it. Each result comes with its alternatives.
  */
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { missingModelFiles } from "../../models/vosk-model.js";
+import { herFaq } from "../command-hint.js";
 import { voskPhraseList } from "./grammar.js";
 import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
+import { loadVoskLibrary, type VoskHandle, type VoskLibrary } from "./vosk-library.js";
 
-type VoskModule = typeof import("vosk");
+const SAMPLE_RATE = 16_000;
+/** Readings asked of libvosk for each utterance: the best and two runners-up. */
+const MAX_ALTERNATIVES = 3;
+const UNKNOWN = "[unk]";
 
-const DOWNLOAD_HINT =
-  "download it with: her-faq models download (or point --model / VOSK_MODEL at a model folder)";
-
-/** Loads the native library only when Vosk is used, so text commands never pay for it. */
-export function loadVosk(): VoskModule {
-  try {
-    const vosk = createRequire(import.meta.url)("vosk") as VoskModule;
-    vosk.setLogLevel(-1);
-    return vosk;
-  } catch (error) {
-    throw new RecognizerUnavailable(
-      `the vosk package does not load (${(error as Error).message.split("\n")[0]}); reinstall with npm install`,
-    );
-  }
+function downloadHint(): string {
+  return `download it with: ${herFaq("models download")} (or point --model / VOSK_MODEL at a model folder)`;
 }
 
 export interface VoskOptions {
   readonly modelPath: string;
   /** The phrases to restrict recognition to; undefined for the model's open vocabulary. */
   readonly sentences?: readonly string[];
+  /** Where to tell the user what the model cannot do (missing words, no grammar support). */
+  readonly onNotice?: (message: string) => void;
+  /** libvosk itself; replaced only in tests, where no real model can exist. */
+  readonly library?: VoskLibrary;
+}
+
+/**
+ * Whether the model can restrict itself to a grammar. Only a model with a lookahead graph (HCLr.fst and
+ * Gr.fst) can; one with a static HCLG.fst ignores the grammar and hears its whole vocabulary.
+ */
+export function supportsGrammar(modelPath: string): boolean {
+  return existsSync(join(modelPath, "graph", "HCLr.fst")) && existsSync(join(modelPath, "graph", "Gr.fst"));
 }
 
 export class VoskRecognizer implements Recognizer {
   readonly name = "vosk";
-  private readonly vosk: VoskModule;
-  private readonly model: InstanceType<VoskModule["Model"]>;
-  private readonly grammar: readonly string[] | undefined;
+  /** The skill's words the model does not know; libvosk would drop them from the grammar silently. */
+  readonly missingWords: readonly string[];
+  private readonly lib: VoskLibrary;
+  private readonly model: VoskHandle;
+  private readonly recognizer: VoskHandle;
+  /** The sentences that are exact readings, as the grammar holds them. */
+  private readonly exact: ReadonlySet<string> | undefined;
+  /** Counts start() calls, so a stream abandoned for a newer one can no longer touch the recognizer. */
+  private generation = 0;
+  private closed = false;
 
   constructor(options: VoskOptions) {
     const missing = missingModelFiles(options.modelPath);
     if (missing.length > 0) {
       throw new RecognizerUnavailable(
-        `no Vosk model in ${options.modelPath} (missing ${missing.join(", ")}); ${DOWNLOAD_HINT}`,
+        `no Vosk model in ${options.modelPath} (missing ${missing.join(", ")}); ${downloadHint()}`,
       );
     }
-    this.vosk = loadVosk();
-    this.model = new this.vosk.Model(options.modelPath);
-    // Vosk returns a NULL handle instead of throwing when it cannot load the model.
-    if (this.model.handle.isNull())
+    this.lib = options.library ?? loadVoskLibrary();
+    // Kaldi prints its own errors unless told not to; the error thrown here says what went wrong and what to do.
+    this.lib.setLogLevel(-3);
+    const model = this.lib.modelNew(options.modelPath);
+    // libvosk returns NULL instead of throwing when it cannot load the model.
+    if (!model) {
       throw new RecognizerUnavailable(
-        `Vosk could not load the model in ${options.modelPath}; ${DOWNLOAD_HINT}`,
+        `Vosk could not load the model in ${options.modelPath} (damaged or incomplete); ${downloadHint()}`,
       );
-    this.grammar = options.sentences
-      ? (JSON.parse(voskPhraseList(options.sentences)) as string[])
-      : undefined;
+    }
+    this.model = model;
+    let sentences = options.sentences;
+    if (sentences && !supportsGrammar(options.modelPath)) {
+      options.onNotice?.(
+        `the Vosk model in ${options.modelPath} has a static graph, which cannot be limited to the skill's phrases; hearing open English, and turning away what the skill does not know`,
+      );
+      sentences = undefined;
+    }
+    const { grammar, missingWords } = sentences
+      ? this.grammarFor(sentences)
+      : { grammar: undefined, missingWords: [] };
+    this.missingWords = missingWords;
+    if (missingWords.length > 0) {
+      options.onNotice?.(
+        `the Vosk model does not know ${missingWords.length} of the skill's words (${missingWords.join(", ")}); phrases are heard without them`,
+      );
+    }
+    this.exact = grammar ? new Set(grammar) : undefined;
+    // With no grammar, no grammar key at all: libvosk turns a missing grammar string into a NULL recognizer.
+    const recognizer = grammar
+      ? this.lib.recognizerNewGrammar(model, SAMPLE_RATE, voskPhraseList(grammar))
+      : this.lib.recognizerNew(model, SAMPLE_RATE);
+    if (!recognizer) {
+      this.lib.modelFree(model);
+      throw new RecognizerUnavailable(
+        `Vosk could not build a recognizer with the model in ${options.modelPath}; ${downloadHint()}`,
+      );
+    }
+    this.lib.setWords(recognizer, true);
+    this.lib.setMaxAlternatives(recognizer, MAX_ALTERNATIVES);
+    this.recognizer = recognizer;
+  }
+
+  /** The sentences with every word the model knows; the words it does not know are reported. */
+  private grammarFor(sentences: readonly string[]): { grammar: string[]; missingWords: string[] } {
+    const known = new Map<string, boolean>();
+    const knows = (word: string) => {
+      let result = known.get(word);
+      if (result === undefined) {
+        result = this.lib.findWord(this.model, word) >= 0;
+        known.set(word, result);
+      }
+      return result;
+    };
+    const grammar = new Set<string>();
+    for (const sentence of sentences) {
+      const words = sentence.split(" ").filter((word) => word !== "" && knows(word));
+      if (words.length > 0) grammar.add(words.join(" "));
+    }
+    const missingWords = [...known].filter(([, isKnown]) => !isKnown).map(([word]) => word);
+    return { grammar: [...grammar], missingWords: missingWords.sort() };
   }
 
   start(): RecognitionStream {
-    const recognizer = new this.vosk.Recognizer({
-      model: this.model,
-      sampleRate: 16_000,
-      grammar: this.grammar,
-    });
+    if (this.closed) throw new RecognizerUnavailable("the Vosk recognizer was closed");
+    const { lib, recognizer } = this;
+    // One recognizer for every utterance: reset, not rebuilt (building compiles the whole grammar).
+    lib.reset(recognizer);
+    const generation = ++this.generation;
     let finished = false;
+    const live = () => !this.closed && !finished && this.generation === generation;
+    /** Text of the segments libvosk already closed at its own endpoints within this utterance. */
+    const segments: string[] = [];
     return {
       accept: (chunk) => {
-        const endOfSpeech = recognizer.acceptWaveform(
-          Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
-        );
-        return { partial: recognizer.partialResult().partial || undefined, endOfSpeech };
+        if (!live()) return {};
+        const state = lib.acceptWaveform(recognizer, chunk);
+        if (state < 0) throw new RecognizerUnavailable("Vosk failed to decode the audio");
+        // Kaldi's endpoint rule closed a segment (it also fires on long silence): keep its words, and go
+        // on listening; the shared endpointer, not libvosk, decides when the user has finished.
+        if (state === 1) {
+          const best = readings(lib.result(recognizer))[0]?.text ?? "";
+          if (best !== "") segments.push(best);
+        }
+        const partial = (parseJson(lib.partialResult(recognizer)).partial ?? "").trim();
+        const shown = [...segments, partial].filter((part) => part !== "").join(" ");
+        return shown === "" ? {} : { partial: shown.replaceAll(UNKNOWN, "…") };
       },
       finish: (): Transcript => {
-        if (finished) return { text: "" };
+        if (!live()) return { text: "" };
         finished = true;
-        const text = recognizer.finalResult().text.trim();
-        recognizer.free();
-        const words = text.split(/\s+/).filter((word) => word !== "");
-        const known = words.filter((word) => word !== "[unk]");
-        // Mostly unknown words: speech outside the phrases.
-        const outOfGrammar = known.length === 0 || known.length < words.length / 2;
-        return outOfGrammar ? { text: known.join(" "), outOfGrammar: true } : { text: known.join(" ") };
+        const prefix = segments.join(" ");
+        const all = readings(lib.finalResult(recognizer)).map((reading) => ({
+          ...reading,
+          text: [prefix, reading.text].filter((part) => part !== "").join(" "),
+        }));
+        if (all.length === 0 && prefix !== "") all.push({ text: prefix });
+        return chain(all.map((reading) => this.transcriptOf(reading)));
       },
     };
   }
 
-  close(): void {
-    this.model.free();
+  /** A reading as the skill's front door takes it: unknown words out, exact or approximate. */
+  private transcriptOf(reading: VoskReading): Transcript {
+    const words = reading.text.split(" ").filter((word) => word !== "");
+    const heard = words.filter((word) => word !== UNKNOWN);
+    const text = heard.join(" ");
+    const confidence = reading.confidence !== undefined ? { confidence: reading.confidence } : {};
+    // Mostly unknown words: speech outside the phrases.
+    if (words.length > 0 && heard.length < words.length / 2)
+      return { text, outOfGrammar: true, ...confidence };
+    if (this.exact && !this.exact.has(text)) return { text, approximate: true, ...confidence };
+    return { text, ...confidence };
   }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.lib.recognizerFree(this.recognizer);
+    this.lib.modelFree(this.model);
+  }
+}
+
+/** One of libvosk's readings of an utterance. */
+export interface VoskReading {
+  readonly text: string;
+  /** The alternative's score, or the mean of the word confidences when libvosk gives those instead. */
+  readonly confidence?: number;
+}
+
+interface VoskResultJson {
+  readonly text?: string;
+  readonly partial?: string;
+  readonly result?: ReadonlyArray<{ readonly word: string; readonly conf?: number }>;
+  readonly alternatives?: ReadonlyArray<{ readonly text?: string; readonly confidence?: number }>;
+}
+
+function parseJson(json: string): VoskResultJson {
+  try {
+    return JSON.parse(json) as VoskResultJson;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * libvosk's result as readings, best first: its alternatives when it was asked for them, else the one
+ * text with the mean of its word confidences. Empty readings are dropped.
+ */
+export function readings(json: string): VoskReading[] {
+  const result = parseJson(json);
+  if (result.alternatives) {
+    return result.alternatives
+      .map((alternative) => ({ text: (alternative.text ?? "").trim(), confidence: alternative.confidence }))
+      .filter((reading) => reading.text !== "");
+  }
+  const text = (result.text ?? "").trim();
+  if (text === "") return [];
+  const confidences = (result.result ?? []).flatMap((word) => (word.conf === undefined ? [] : [word.conf]));
+  return confidences.length > 0
+    ? [{ text, confidence: confidences.reduce((sum, value) => sum + value, 0) / confidences.length }]
+    : [{ text }];
+}
+
+/** The readings as one transcript, each the alternative of the one before it. */
+function chain(transcripts: readonly Transcript[]): Transcript {
+  const [first, ...rest] = transcripts;
+  if (!first) return { text: "" };
+  return rest.length > 0 ? { ...first, alternative: chain(rest) } : first;
 }

@@ -1,0 +1,147 @@
+/**
+ * A spoken conversation's turn-taking, for every engine alike: microphone audio in, one endpointer deciding
+ * when the user has finished, the recognizer's reading sent to the skill, the answer spoken. Silence is
+ * handled as Alexa does: after a while the skill's reprompt, then the session ends. Time is counted in
+ * audio, not on the clock, so the same recording always takes the same turns.
+ */
+import { SAMPLE_RATE } from "./audio/wav.js";
+import type { Conversation, Turn } from "./conversation.js";
+import { Endpointer } from "./recognizers/endpointer.js";
+import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
+import { readTranscript } from "./voice.js";
+
+/** Silence this long with nothing said brings the reprompt; as long again ends the session (Alexa: 8 s). */
+export const SILENCE_MS = 8000;
+/** Audio is taken 100 ms at a time, so an utterance ends where its silence is, whatever the capture size. */
+const STEP_SAMPLES = SAMPLE_RATE / 10;
+
+export interface VoiceLoopIO {
+  /** Says (and shows) what the skill said; resolves once it has been said. */
+  say(speech: string, turn?: Turn): Promise<void>;
+  /** What the user is heard saying: live while they speak, then the words the skill acts on. */
+  heard?(text: string, final: boolean): void;
+  /**
+   * True when answers are spoken aloud, so the microphone would hear them back: audio arriving during an
+   * answer is then dropped. Answers only printed keep it, to be heard after.
+   */
+  readonly aloud: boolean;
+}
+
+export interface VoiceLoopOptions {
+  readonly recognizer: Recognizer;
+  readonly conversation: Conversation;
+  readonly io: VoiceLoopIO;
+  readonly silenceMs?: number;
+}
+
+/** True when a reading holds nothing at all: silence or noise, not speech the skill did not expect. */
+export function heardNothing(transcript: Transcript): boolean {
+  return transcript.text === "" && !transcript.outOfGrammar;
+}
+
+export class VoiceLoop {
+  /** Settles when the conversation is over: the skill ended it, or the user stayed silent. */
+  readonly finished: Promise<void>;
+  private settle: (error?: unknown) => void = () => undefined;
+  private stream: RecognitionStream | undefined;
+  private endpointer = new Endpointer();
+  private busy = true;
+  private over = false;
+  private readonly queued: Int16Array[] = [];
+  private quietMs = 0;
+  private repromptsSaid = 0;
+  private reprompt: string | undefined;
+  private readonly silenceMs: number;
+
+  constructor(private readonly options: VoiceLoopOptions) {
+    this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settle = (error?: unknown) => {
+        this.over = true;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+    });
+    // Nothing may escape as an unhandled rejection before a caller awaits `finished`.
+    this.finished.catch(() => undefined);
+  }
+
+  /** Opens the skill and speaks its welcome; audio heard meanwhile is handled as during any answer. */
+  begin(): void {
+    this.work(async () => this.answer(await this.options.conversation.launch()));
+  }
+
+  /** Audio from the microphone, in chunks of any size. */
+  hear(chunk: Int16Array): void {
+    for (let offset = 0; offset < chunk.length; offset += STEP_SAMPLES)
+      this.step(chunk.subarray(offset, offset + STEP_SAMPLES));
+  }
+
+  /** Ends the conversation from outside (Ctrl-C, a lost microphone); with an error, `finished` rejects. */
+  stop(error?: unknown): void {
+    if (!this.over) this.settle(error);
+  }
+
+  private step(chunk: Int16Array): void {
+    if (this.over) return;
+    if (this.busy) {
+      if (!this.options.io.aloud) this.queued.push(chunk);
+      return;
+    }
+    this.stream ??= this.options.recognizer.start();
+    const ended = this.endpointer.accept(chunk);
+    const { partial } = this.stream.accept(chunk);
+    if (partial) this.options.io.heard?.(partial, false);
+    this.quietMs = this.endpointer.heardSpeech ? 0 : this.quietMs + (chunk.length * 1000) / SAMPLE_RATE;
+    if (ended) this.work(() => this.utterance());
+    else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
+  }
+
+  /** Runs one piece of the skill's side; the user is listened to again when it is done. */
+  private work(task: () => Promise<void>): void {
+    this.busy = true;
+    task()
+      .then(() => {
+        if (this.over) return;
+        if (this.options.conversation.ended) return this.settle();
+        this.stream = undefined;
+        this.endpointer = new Endpointer();
+        this.quietMs = 0;
+        this.busy = false;
+        for (const waiting of this.queued.splice(0)) this.step(waiting);
+      })
+      .catch((error: unknown) => this.stop(error));
+  }
+
+  private async utterance(): Promise<void> {
+    const transcript = this.finishStream();
+    if (heardNothing(transcript)) return this.silence();
+    // The words shown are the words answered: the reading the skill acts on.
+    const { conversation } = this.options;
+    const reading = readTranscript(conversation, transcript);
+    this.options.io.heard?.(reading.transcript.text, true);
+    this.repromptsSaid = 0;
+    await this.answer(await conversation.send(reading.resolution, reading.transcript.text));
+  }
+
+  /** Nothing said: the reprompt once, as Alexa does; then the session ends. */
+  private async silence(): Promise<void> {
+    this.finishStream();
+    if (this.reprompt && this.repromptsSaid === 0) {
+      this.repromptsSaid += 1;
+      return this.options.io.say(this.reprompt);
+    }
+    await this.options.conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
+  }
+
+  private async answer(turn: Turn): Promise<void> {
+    this.reprompt = turn.reprompt;
+    if (turn.speech) await this.options.io.say(turn.speech, turn);
+  }
+
+  private finishStream(): Transcript {
+    const transcript = this.stream?.finish() ?? { text: "" };
+    this.stream = undefined;
+    return transcript;
+  }
+}

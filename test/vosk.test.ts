@@ -1,0 +1,272 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { interactionModelFor } from "../interaction-model/index.js";
+import { intentOf, type Turn } from "../local-runner/conversation.js";
+import { expectedSentences } from "../local-runner/recognizers/grammar.js";
+import { createRecognizer } from "../local-runner/recognizers/select.js";
+import { RecognizerUnavailable, transcribe } from "../local-runner/recognizers/types.js";
+import { readings, VoskRecognizer } from "../local-runner/recognizers/vosk.js";
+import { libvoskPath, loadVoskLibrary } from "../local-runner/recognizers/vosk-library.js";
+import { createRuntime } from "../local-runner/runtime.js";
+import { readTranscript } from "../local-runner/voice.js";
+import { SILENCE_MS, VoiceLoop } from "../local-runner/voice-loop.js";
+import { REQUIRED_MODEL_FILES } from "../models/vosk-model.js";
+import { fakeVosk } from "./support/fake-libvosk.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "her-faq-vosk-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A folder laid out like a Vosk model (its files hold nothing: the fake library never reads them). */
+function modelFolder(name: string, graph: "lookahead" | "static" = "lookahead"): string {
+  const folder = join(scratch, name);
+  const files = [
+    ...REQUIRED_MODEL_FILES,
+    ...(graph === "lookahead" ? ["graph/HCLr.fst", "graph/Gr.fst"] : ["graph/HCLG.fst"]),
+  ];
+  for (const file of files) {
+    mkdirSync(dirname(join(folder, file)), { recursive: true });
+    writeFileSync(join(folder, file), "");
+  }
+  return folder;
+}
+
+const sentences = expectedSentences(interactionModelFor("en-US"));
+const runtime = createRuntime();
+const second = (ms: number) => new Int16Array((16_000 * ms) / 1000);
+const speech = (ms: number) => second(ms).map((_, index) => (index % 40 < 20 ? 6000 : -6000));
+
+describe("Vosk through libvosk's C API (a fake library at the boundary)", () => {
+  it("hears the open vocabulary with a recognizer made without a grammar, never a NULL one", () => {
+    const lib = fakeVosk({ finalResults: ['{"text": "who directed her"}'] });
+    const recognizer = new VoskRecognizer({ modelPath: modelFolder("open"), library: lib });
+    expect(lib.calls).toContain("recognizer_new 16000");
+    expect(lib.calls.some((call) => call.startsWith("recognizer_new_grm"))).toBe(false);
+    expect(transcribe(recognizer, speech(500)).text).toBe("who directed her");
+    recognizer.close();
+  });
+
+  it("turns a NULL recognizer or model into a clear error, with nothing left allocated", () => {
+    const noRecognizer = fakeVosk({ noRecognizer: true });
+    expect(
+      () => new VoskRecognizer({ modelPath: modelFolder("null-rec"), sentences, library: noRecognizer }),
+    ).toThrow(/Vosk could not build a recognizer .*models download/);
+    expect(noRecognizer.models.every((model) => model.freed)).toBe(true);
+    const noModel = fakeVosk({ unloadable: () => true });
+    expect(() => new VoskRecognizer({ modelPath: modelFolder("null-model"), library: noModel })).toThrow(
+      /Vosk could not load the model in .*null-model/,
+    );
+  });
+
+  it("keeps the words before libvosk's own endpoint: that endpoint is not the end of the utterance", () => {
+    const lib = fakeVosk({
+      acceptStates: [0, 1, 0],
+      segmentResults: ['{"text": "who directed"}'],
+      finalResults: ['{"text": "her"}'],
+    });
+    const recognizer = new VoskRecognizer({ modelPath: modelFolder("segments"), sentences, library: lib });
+    const stream = recognizer.start();
+    for (let index = 0; index < 3; index++)
+      expect(stream.accept(speech(100))).not.toHaveProperty("endOfSpeech");
+    expect(stream.finish().text).toBe("who directed her");
+    recognizer.close();
+  });
+
+  it("marks a grammar result approximate unless it is one of the skill's sentences, and keeps the alternatives", () => {
+    const lib = fakeVosk({
+      finalResults: [
+        JSON.stringify({
+          alternatives: [
+            { confidence: 212.5, text: "who directed her" },
+            { confidence: 180.1, text: "who directed the music" },
+            { confidence: 120.0, text: "" },
+          ],
+        }),
+      ],
+    });
+    const recognizer = new VoskRecognizer({
+      modelPath: modelFolder("alternatives"),
+      sentences,
+      library: lib,
+    });
+    expect(lib.recognizers[0]).toMatchObject({ words: true, alternatives: 3 });
+    const transcript = transcribe(recognizer, speech(300));
+    expect(transcript).toMatchObject({ text: "who directed her", confidence: 212.5 });
+    expect(transcript.approximate).toBeUndefined();
+    expect(transcript.alternative).toMatchObject({ text: "who directed the music", approximate: true });
+    expect(transcript.alternative?.alternative).toBeUndefined();
+    recognizer.close();
+  });
+
+  it("reads word confidences when libvosk gives words instead of alternatives", () => {
+    expect(
+      readings(
+        '{"result": [{"conf": 1.0, "word": "how"}, {"conf": 0.5, "word": "long"}], "text": "how long"}',
+      ),
+    ).toEqual([{ text: "how long", confidence: 0.75 }]);
+    expect(readings('{"text": ""}')).toEqual([]);
+    expect(readings("not json")).toEqual([]);
+  });
+
+  it("sends speech it heard as unknown words to Fallback", () => {
+    const lib = fakeVosk({ finalResults: ['{"text": "[unk] [unk] her"}'] });
+    const recognizer = new VoskRecognizer({ modelPath: modelFolder("unknown"), sentences, library: lib });
+    const transcript = transcribe(recognizer, speech(300));
+    expect(transcript.outOfGrammar).toBe(true);
+    const { resolution } = readTranscript(runtime.conversation(), transcript);
+    expect(intentOf(resolution)).toBe("AMAZON.FallbackIntent");
+    recognizer.close();
+  });
+
+  it("reports the skill's words the model lacks, and leaves them out of the grammar", () => {
+    const vocabulary = new Set(sentences.flatMap((sentence) => sentence.split(" ")));
+    vocabulary.delete("jonze");
+    const lib = fakeVosk({ vocabulary });
+    const notices: string[] = [];
+    const recognizer = new VoskRecognizer({
+      modelPath: modelFolder("missing-words"),
+      sentences,
+      library: lib,
+      onNotice: (message) => notices.push(message),
+    });
+    expect(recognizer.missingWords).toEqual(["jonze"]);
+    expect(notices.join("\n")).toMatch(/does not know 1 of the skill's words \(jonze\)/);
+    const grammar = JSON.parse(lib.recognizers[0]?.grammar ?? "[]") as string[];
+    expect(grammar).toContain("[unk]");
+    expect(grammar.some((phrase) => phrase.split(" ").includes("jonze"))).toBe(false);
+    recognizer.close();
+  });
+
+  it("says a static-graph model cannot take a grammar, and hears open English instead", () => {
+    const lib = fakeVosk();
+    const notices: string[] = [];
+    const recognizer = new VoskRecognizer({
+      modelPath: modelFolder("static", "static"),
+      sentences,
+      library: lib,
+      onNotice: (message) => notices.push(message),
+    });
+    expect(notices.join("\n")).toMatch(/static graph.*open English/);
+    expect(lib.calls).toContain("recognizer_new 16000");
+    recognizer.close();
+  });
+
+  it("reuses one recognizer across utterances, and frees it and the model exactly once", () => {
+    const lib = fakeVosk({ finalResults: ['{"text": "help"}', '{"text": "yes"}', '{"text": "stop"}'] });
+    const recognizer = new VoskRecognizer({ modelPath: modelFolder("reuse"), sentences, library: lib });
+    const heard = [1, 2, 3].map(() => transcribe(recognizer, speech(200)).text);
+    expect(heard).toEqual(["help", "yes", "stop"]);
+    expect(lib.recognizers).toHaveLength(1);
+    expect(lib.calls.filter((call) => call === "reset")).toHaveLength(3);
+    recognizer.close();
+    recognizer.close();
+    expect(lib.calls.filter((call) => call === "recognizer_free")).toHaveLength(1);
+    expect(lib.calls.filter((call) => call === "model_free")).toHaveLength(1);
+  });
+
+  it("never touches the recognizer from an abandoned stream, or after close", () => {
+    const lib = fakeVosk({ finalResults: ['{"text": "help"}'] });
+    const recognizer = new VoskRecognizer({ modelPath: modelFolder("abandon"), sentences, library: lib });
+    const abandoned = recognizer.start();
+    const current = recognizer.start();
+    abandoned.accept(speech(100));
+    expect(lib.recognizers[0]?.samples).toBe(0);
+    expect(abandoned.finish().text).toBe("");
+    current.accept(speech(100));
+    recognizer.close();
+    // The fake throws where libvosk would crash on freed memory.
+    expect(current.accept(speech(100))).toEqual({});
+    expect(current.finish().text).toBe("");
+    expect(() => recognizer.start()).toThrow(RecognizerUnavailable);
+  });
+});
+
+describe("the conversation loop, with one endpointer for every engine", () => {
+  /** Runs the loop on audio; returns what was said and the turns the skill took. */
+  async function converse(audio: readonly Int16Array[], finalResults: readonly string[]) {
+    // libvosk's endpoint fires on long silence too: here on every call, which must change nothing.
+    const lib = fakeVosk({ acceptStates: Array(10_000).fill(1), finalResults });
+    const recognizer = new VoskRecognizer({
+      modelPath: modelFolder(`loop-${Math.random()}`),
+      sentences,
+      library: lib,
+    });
+    const said: string[] = [];
+    const turns: Turn[] = [];
+    const conversation = runtime.conversation();
+    const loop = new VoiceLoop({
+      recognizer,
+      conversation,
+      io: {
+        aloud: false,
+        say: async (text, turn) => {
+          said.push(text);
+          if (turn) turns.push(turn);
+        },
+      },
+    });
+    loop.begin();
+    for (const chunk of audio) loop.hear(chunk);
+    const outcome = await Promise.race([
+      loop.finished.then(() => "finished"),
+      new Promise((resolve) => setTimeout(() => resolve("still listening"), 200)),
+    ]);
+    loop.stop();
+    recognizer.close();
+    return { said, turns, outcome, ended: conversation.ended };
+  }
+
+  it("answers a question when the endpointer hears its trailing silence", async () => {
+    const { turns } = await converse([speech(800), second(1000)], ['{"text": "where was her filmed"}']);
+    expect(turns.map((turn) => intentOf(turn.resolution))).toEqual([
+      "LaunchRequest",
+      "FilmingLocationIntent",
+    ]);
+  });
+
+  it("treats silence as silence: the reprompt, then the end, never Fallback", async () => {
+    const { said, turns, outcome, ended } = await converse([second(SILENCE_MS * 2 + 1000)], []);
+    expect(turns.map((turn) => intentOf(turn.resolution))).toEqual(["LaunchRequest"]);
+    expect(said).toHaveLength(2);
+    expect(said[1]).toBe(turns[0]?.reprompt);
+    expect(outcome).toBe("finished");
+    expect(ended).toBe(true);
+  });
+
+  it("treats an utterance heard as nothing like silence, not as Fallback", async () => {
+    const { turns, said } = await converse([speech(500), second(1000)], ['{"text": ""}']);
+    expect(turns.map((turn) => intentOf(turn.resolution))).toEqual(["LaunchRequest"]);
+    expect(said).toHaveLength(2);
+  });
+});
+
+describe("the real libvosk", () => {
+  it("is found in the vosk package for each platform it ships", () => {
+    expect(libvoskPath("/p", "linux", "x64")).toMatch(/linux-x86_64.libvosk\.so$/);
+    expect(libvoskPath("/p", "darwin", "arm64")).toMatch(/osx-universal.libvosk\.dylib$/);
+    expect(libvoskPath("/p", "win32", "x64")).toMatch(/win-x86_64.libvosk\.dll$/);
+    expect(libvoskPath("/p", "linux", "arm64")).toBeUndefined();
+  });
+
+  const canLoad = process.platform === "linux" && process.arch === "x64";
+  it.skipIf(!canLoad)(
+    "loads without compiling anything, and returns NULL for a folder that is not a model",
+    () => {
+      const lib = loadVoskLibrary();
+      lib.setLogLevel(-1);
+      expect(lib.modelNew(scratch)).toBeNull();
+    },
+  );
+
+  it.skipIf(!canLoad)("says clearly when a model folder is broken, with no crash", () => {
+    const broken = modelFolder("broken");
+    writeFileSync(join(broken, "am", "final.mdl"), "not a model");
+    expect(() =>
+      createRecognizer(interactionModelFor("en-US"), { engine: "vosk", voskModel: broken }),
+    ).toThrow(/Vosk could not load the model in .*broken/);
+    expect(() =>
+      createRecognizer(interactionModelFor("en-US"), { engine: "vosk", voskModel: join(scratch, "none") }),
+    ).toThrow(/no Vosk model in .*none.*models download/);
+  });
+});
