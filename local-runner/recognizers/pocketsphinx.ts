@@ -328,10 +328,12 @@ export class PocketSphinxRecognizer implements Recognizer {
     return {
       accept: (chunk) => {
         // Audio can still arrive after close(); the decoders' memory is gone by then.
-        if (this.closed) return { endOfSpeech: false };
+        if (this.closed) return {};
         for (const decoder of decoders) ps.processRaw(decoder, chunk, chunk.length, 0, 0);
         const partial = ps.getHyp(all.mixed ?? all.grammar, [0]) ?? undefined;
-        return { partial, endOfSpeech: endpointer.accept(chunk) };
+        // Measured here only for the domain fit (per frame of speech); the listen loop decides the end.
+        endpointer.accept(chunk);
+        return { partial };
       },
       finish: (): Transcript => {
         if (this.closed) return { text: "" };
