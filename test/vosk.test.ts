@@ -10,6 +10,7 @@ import { RecognizerUnavailable, transcribe } from "../local-runner/recognizers/t
 import { readings, VoskRecognizer } from "../local-runner/recognizers/vosk.js";
 import { libvoskPath, loadVoskLibrary } from "../local-runner/recognizers/vosk-library.js";
 import { createRuntime } from "../local-runner/runtime.js";
+import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { readTranscript } from "../local-runner/voice.js";
 import { SILENCE_MS, VoiceLoop } from "../local-runner/voice-loop.js";
 import { REQUIRED_MODEL_FILES } from "../models/vosk-model.js";
@@ -269,4 +270,21 @@ describe("the real libvosk", () => {
       createRecognizer(interactionModelFor("en-US"), { engine: "vosk", voskModel: join(scratch, "none") }),
     ).toThrow(/no Vosk model in .*none.*models download/);
   });
+
+  const modelPath = process.env.VOSK_MODEL;
+  it.skipIf(!modelPath)(
+    `recognizes the skill's questions with a real model (${modelPath ? `VOSK_MODEL=${modelPath}` : "skipped: set VOSK_MODEL to a downloaded model folder to run"})`,
+    () => {
+      const recognizer = createRecognizer(interactionModelFor("en-US"), {
+        engine: "vosk",
+        voskModel: modelPath,
+      });
+      const transcript = transcribe(
+        recognizer,
+        synthesize("who composed the music for her", "festival:cmu_us_slt_arctic_hts"),
+      );
+      recognizer.close();
+      expect(transcript.text).toContain("music");
+    },
+  );
 });
