@@ -1,7 +1,9 @@
 /**
  * Makes text safe to hand to a speech engine. `say` on Linux writes (SayText "<text>") into festival's Scheme
- * unescaped, so a quote would end the string and the rest would run as Scheme ((system "...") runs a shell).
- * Only letters, digits, spaces and plain punctuation survive; everything else becomes a space.
+ * unescaped, so a quote would end the string and the rest would run as Scheme ((system "...") runs a shell);
+ * on macOS it passes the text to the `say` command as an argument, where a leading "-" makes it an option
+ * (-o FILE writes a file). Only letters, digits, spaces and plain punctuation survive, everything else
+ * becomes a space, and the text never starts with a hyphen.
  */
 
 /** Characters a sentence needs and Scheme strings, shells and SSML cannot misread. */
@@ -16,12 +18,16 @@ export function sanitizeForSpeech(text: string): string {
     .replace(/[\u2013\u2014]/g, ", ")
     .replace(UNSAFE, " ")
     .replace(/\s+/g, " ")
+    .replace(/^[- ]+/, "")
     .trim();
 }
 
-/** A voice name as festival spells them (kal_diphone, cmu_us_slt_arctic_hts); anything else is refused. */
+/**
+ * A voice name as festival and espeak-ng spell them (kal_diphone, cmu_us_slt_arctic_hts, en-us+f3); anything
+ * else is refused, and so is a leading "-", which an engine would read as an option.
+ */
 export function isSafeVoiceName(name: string): boolean {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(name);
+  return /^[A-Za-z0-9][A-Za-z0-9_+-]{0,63}$/.test(name);
 }
 
 /**

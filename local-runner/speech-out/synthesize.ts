@@ -1,6 +1,7 @@
 /**
- * Text to 16 kHz speech samples with the machine's own engines: festival (text2wave, which reads plain text
- * on stdin) and espeak-ng. Used to speak answers to a file and to test the voice path on real audio.
+ * Text to 16 kHz speech samples with the machine's own engines: festival (text2wave) and espeak-ng, both
+ * given the text on stdin as plain text, never as an argument or Scheme. Used to speak answers to a file and
+ * to test the voice path on real audio.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -28,7 +29,11 @@ export function synthesizeWav(text: string, voice: SynthVoice): Uint8Array {
   if (!isSafeVoiceName(name)) throw new SynthesisError(`"${name}" is not a voice name`);
   const spoken = sanitizeForSpeech(text);
   if (engine === "festival") return festivalWav(spoken, name);
-  const run = spawnSync("espeak-ng", ["-v", name, "--stdout", spoken], { maxBuffer: 64 << 20 });
+  // The text on stdin, never as an argument: one starting with "-" would be an option (-w FILE, --version).
+  const run = spawnSync("espeak-ng", ["-v", name, "--stdout", "--stdin"], {
+    input: spoken,
+    maxBuffer: 64 << 20,
+  });
   return checked(run, voice, "espeak-ng");
 }
 
