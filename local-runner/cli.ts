@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { ask } from "./commands/ask.js";
 import { chat } from "./commands/chat.js";
+import { devices } from "./commands/devices.js";
 import { evaluate } from "./commands/eval.js";
 import { listen } from "./commands/listen.js";
 import { downloadModel } from "./commands/models.js";
@@ -62,9 +63,19 @@ program
   .option("--rate <rate>", "speaking rate, 1 is normal", parseRate)
   .option("--quiet", "print answers without speaking them")
   .option("--out <dir>", "also write each spoken answer to a WAV file in this folder")
-  .option("--device <alsa-device>", "microphone (arecord -D); the default input otherwise")
+  .option(
+    "--device <device>",
+    "microphone: a number or part of a name as the devices command lists them, or alsa:NAME on Linux (default: the system's input)",
+  )
   .action(async (options: Parameters<typeof listen>[1], command: Command) => {
     await listen(runtimeOf(command), options);
+  });
+
+program
+  .command("devices")
+  .description("list the microphones listen --device can pick, by number and name")
+  .action(() => {
+    process.exitCode = devices();
   });
 
 const models = program.command("models").description("speech models for listening");
