@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
+    // Starting a recognizer (PocketSphinx's decoders) is a hook's work, and slow on a busy 2-core machine.
+    hookTimeout: 60_000,
   },
 });

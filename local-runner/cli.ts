@@ -59,6 +59,7 @@ program
   )
   .option("--model <path>", "Vosk model folder (default: $VOSK_MODEL, else the one models download installs)")
   .option("--open-vocabulary", "let Vosk hear any English, not only the skill's phrases")
+  .option("--yes", "when no recognizer is installed, download the Vosk model without asking")
   .option("--voice <voice>", "voice to speak with (a festival voice on Linux, a system voice on macOS)")
   .option("--rate <rate>", "speaking rate, 1 is normal", parseRate)
   .option("--quiet", "print answers without speaking them")
@@ -82,9 +83,10 @@ const models = program.command("models").description("speech models for listenin
 models
   .command("download")
   .description("download, verify and install the Vosk English model (resumes a broken download)")
-  .option("--model <path>", "where to install it (default: $VOSK_MODEL, else the project's models folder)")
+  .option("--model <path>", "where to install it (default: $VOSK_MODEL, else your user data folder)")
   .option("--url <url>", "download from this address instead of the official one")
-  .action(async (options: { model?: string; url?: string }) => {
+  .option("--sha256 <hex>", "SHA-256 of the archive at --url, checked after download")
+  .action(async (options: { model?: string; url?: string; sha256?: string }) => {
     await downloadModel(options);
   });
 
@@ -115,12 +117,12 @@ program
 program
   .command("serve")
   .description("serve the skill to Alexa over HTTP(S): POST / for requests, GET /healthz for health")
-  .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 3000)
+  .option("--port <port>", "port to listen on, 0 picks a free one (default: $PORT, else 3000)", parsePort)
   .option("--host <host>", "address to listen on", "127.0.0.1")
   .option("--skill-id <id>", "refuse requests for any other skill (default: $ALEXA_SKILL_ID)")
   .option("--no-verify", "turn off signature and timestamp checks, for local testing only")
-  .action(async (options: { port: number; host: string; skillId?: string; verify: boolean }) => {
-    await serve(options);
+  .action(async (options: { port?: number; host: string; skillId?: string; verify: boolean }) => {
+    await serve({ ...options, port: options.port ?? portFromEnvironment() });
   });
 
 function parseSynthVoice(value: string): SynthVoice {
@@ -145,6 +147,17 @@ function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError("give a port from 0 to 65535");
   return port;
+}
+
+/** $PORT, as hosting platforms set it; 3000 without it. */
+function portFromEnvironment(): number {
+  const value = process.env.PORT;
+  if (value === undefined || value === "") return 3000;
+  try {
+    return parsePort(value);
+  } catch {
+    throw new UserError(`PORT=${value} is not a port; give a number from 0 to 65535`);
+  }
 }
 
 function parsePercent(value: string): number {

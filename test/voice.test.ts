@@ -16,6 +16,7 @@ import { interactionModelFor } from "../interaction-model/index.js";
 import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/microphone.js";
 import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
+import { Endpointer } from "../local-runner/recognizers/endpointer.js";
 import { carrierPrefixes, expectedSentences, jsgfGrammar } from "../local-runner/recognizers/grammar.js";
 import {
   DEFAULT_POCKETSPHINX_MODEL,
@@ -31,20 +32,21 @@ import { answerRecording, answerTranscript } from "../local-runner/voice.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 import { repoRoot } from "./paths.js";
 
-/** The speech stack CI installs with apt; on a machine without it these tests say why they skip. */
+/**
+ * The speech stack CI installs with apt; on a machine without it these tests say why they skip. Only missing
+ * packages skip: a recognizer that is installed but cannot start fails the suite, and in CI nothing skips.
+ */
 function missingSpeechStack(): string | undefined {
   for (const tool of ["text2wave", "espeak-ng", "sox", "arecord"]) {
     if (spawnSync(tool, ["--version"]).error)
       return `${tool} is not installed (see .ci/run for the apt packages)`;
   }
-  try {
-    createRecognizer(interactionModelFor("en-US")).close();
-  } catch (error) {
-    return (error as Error).message;
-  }
+  if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
+    return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
   return undefined;
 }
 const missing = missingSpeechStack();
+if (missing && process.env.CI) throw new Error(`CI runs the voice tests, but ${missing}`);
 const onAudio = missing ? describe.skip : describe;
 if (missing) console.warn(`voice tests skipped: ${missing}`);
 
@@ -113,7 +115,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
   const runtime = createRuntime();
   let folder: string;
   beforeAll(() => {
-    recognizer = createRecognizer(interactionModelFor("en-US"));
+    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
     folder = mkdtempSync(join(tmpdir(), "her-faq-voice-"));
   });
   afterAll(() => {
@@ -153,7 +155,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     // A recognizer of their own: PocketSphinx's feature normalisation carries over from earlier utterances.
     let fresh: Recognizer;
     beforeAll(() => {
-      fresh = createRecognizer(interactionModelFor("en-US"));
+      fresh = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
     });
     afterAll(() => fresh?.close());
 
@@ -238,12 +240,14 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     it("hears a question from the microphone, ends it at the silence after it, and answers", async () => {
       const microphone = alsaMicrophone({ device: "filemic" });
       const stream = recognizer.start();
+      const endpointer = new Endpointer();
       // The file device plays the recording, then endless silence (unpaced): the endpointer ends the turn.
       const endOfSpeech = new Promise<void>((resolve) => {
         let done = false;
         void microphone.start((chunk) => {
           if (done) return;
-          if (stream.accept(chunk).endOfSpeech) {
+          stream.accept(chunk);
+          if (endpointer.accept(chunk)) {
             done = true;
             microphone.stop();
             resolve();
@@ -281,7 +285,15 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       );
       const run = spawnSync(
         process.execPath,
-        [join(repoRoot, "bin", "her-faq.js"), "listen", "--quiet", "--device", "talk"],
+        [
+          join(repoRoot, "bin", "her-faq.js"),
+          "listen",
+          "--quiet",
+          "--engine",
+          "pocketsphinx",
+          "--device",
+          "alsa:talk",
+        ],
         {
           encoding: "utf8",
           env: { ...process.env, ALSA_CONFIG_PATH: config },
@@ -339,12 +351,22 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     writeFileSync(notAudio, "hello");
     const run = spawnSync(
       process.execPath,
-      [join(repoRoot, "bin", "her-faq.js"), "listen", "--json", "--wav", question, notAudio],
+      [
+        join(repoRoot, "bin", "her-faq.js"),
+        "listen",
+        "--engine",
+        "pocketsphinx",
+        "--json",
+        "--wav",
+        question,
+        notAudio,
+      ],
       {
         encoding: "utf8",
       },
     );
-    expect(run.status).toBe(0);
+    // One file could not be answered: the others are, and the command says so with its exit status.
+    expect(run.status).toBe(1);
     const [answer, error] = run.stdout
       .trim()
       .split("\n")

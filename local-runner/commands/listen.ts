@@ -4,17 +4,21 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
 import { interactionModelFor } from "../../interaction-model/index.js";
-import { alsaMicrophone, MicrophoneUnavailable } from "../audio/microphone.js";
+import { voskModelPath } from "../../models/vosk-model.js";
+import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
+import { herFaq } from "../command-hint.js";
 import { intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
-import { type Recognizer, RecognizerUnavailable } from "../recognizers/types.js";
+import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
 import { UserError } from "../runtime.js";
 import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
-import { answerRecording, readTranscript } from "../voice.js";
+import { readTranscript } from "../voice.js";
+import { heardNothing, VoiceLoop } from "../voice-loop.js";
 import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
@@ -28,30 +32,64 @@ export interface ListenOptions {
   readonly quiet?: boolean;
   readonly out?: string;
   readonly device?: string;
+  /** Download the Vosk model without asking, when no recognizer can run. */
+  readonly yes?: boolean;
 }
 
-async function recognizerFor(runtime: Runtime, options: ListenOptions): Promise<Recognizer> {
-  const model = interactionModelFor(runtime.locale);
-  const choice = { engine: options.engine, voskModel: options.model, openVocabulary: options.openVocabulary };
+const INSTALL_RECOGNIZER =
+  "Install PocketSphinx (sudo apt-get install pocketsphinx pocketsphinx-en-us) or the Vosk model";
+
+function recognizerFor(runtime: Runtime, options: ListenOptions, engine = options.engine): Recognizer {
+  const choice = {
+    engine,
+    voskModel: options.model,
+    openVocabulary: options.openVocabulary,
+    onNotice: (message: string) => process.stderr.write(`her-faq: ${message}\n`),
+  };
+  return createRecognizer(interactionModelFor(runtime.locale), choice);
+}
+
+/**
+ * The recognizer, or, in a conversation where none is ready, the Vosk model downloaded first: after asking,
+ * or at once with --yes. Recordings never start a download: they say what to install.
+ */
+async function readyRecognizer(runtime: Runtime, options: ListenOptions, interactive: boolean) {
   try {
-    return createRecognizer(model, choice);
+    return recognizerFor(runtime, options);
   } catch (error) {
     if (!(error instanceof RecognizerUnavailable)) throw error;
-    if (options.engine !== "auto") throw new UserError(`${error.message}. Or type instead: her-faq chat`, 1);
-    // No recognizer is ready: fetch the Vosk model once, as a first run should.
-    process.stderr.write(
-      `her-faq: ${error.message}\nher-faq: fetching the Vosk English model instead (about 40 MB)...\n`,
-    );
+    const chat = `or type instead: ${herFaq("chat")}`;
+    if (options.engine !== "auto" || !interactive)
+      throw new UserError(
+        `${error.message}. ${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`,
+        1,
+      );
+    process.stderr.write(`her-faq: ${error.message}\n`);
+    if (!(options.yes || (await agreesToDownload(voskModelPath(options.model)))))
+      throw new UserError(`${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`, 1);
     try {
       await downloadModel({ model: options.model });
-      return createRecognizer(model, { ...choice, engine: "vosk" });
+      return recognizerFor(runtime, options, "vosk");
     } catch (fallbackError) {
       throw new UserError(
-        `no speech recognizer can run here: ${(fallbackError as Error).message}. ` +
-          "Install PocketSphinx (sudo apt-get install pocketsphinx pocketsphinx-en-us) or a Vosk model, or type instead: her-faq chat",
+        `no speech recognizer can run here: ${(fallbackError as Error).message}. ${INSTALL_RECOGNIZER}, ${chat}`,
         1,
       );
     }
+  }
+}
+
+/** Asks before a first-run download; only a person at a terminal can answer. */
+async function agreesToDownload(folder: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(
+      `Download the Vosk English model (about 40 MB) into ${folder}? [Y/n] `,
+    );
+    return /^(y|yes|)$/i.test(answer.trim());
+  } finally {
+    prompt.close();
   }
 }
 
@@ -61,126 +99,107 @@ export async function listen(runtime: Runtime, options: ListenOptions): Promise<
   return converse(runtime, options);
 }
 
-/** Each recording in a fresh session; a file that cannot be read gets an `error` line instead. */
+type FileLine =
+  | { file: string; transcript: string; intent: string; speech: string; endSession: boolean }
+  | { file: string; error: string; transcript?: string };
+
+/**
+ * Each recording in a fresh session, one line each. A file that cannot be read, or holds no speech, gets an
+ * error line, and the command then exits 1 after the others are done.
+ */
 async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = await recognizerFor(runtime, options);
+  const recognizer = await readyRecognizer(runtime, options, false);
+  let failed = 0;
   try {
     for (const file of options.wav ?? []) {
-      let line: object;
-      try {
-        const { pcm } = readWavFile(file);
-        const { transcript, turn } = await answerRecording(runtime.conversation(), recognizer, pcm);
-        line = {
-          file,
-          transcript: transcript.text,
-          intent: intentOf(turn.resolution),
-          speech: turn.speech,
-          endSession: turn.endSession,
-        };
-      } catch (error) {
-        if (!(error instanceof AudioFileError)) throw error;
-        line = { file, error: error.message };
-      }
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(line)}\n`
-          : `${"speech" in line ? line.speech : `error: ${(line as { error: string }).error}`}\n`,
-      );
+      const line = await answerFile(runtime, recognizer, file);
+      if ("error" in line) failed++;
+      process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : textLine(line));
     }
   } finally {
     recognizer.close();
   }
+  if (failed > 0) process.exitCode = 1;
 }
 
-/** Silence this long (no words heard) ends the conversation, as Alexa closes a session nobody answers. */
-const SILENCE_ENDS_CONVERSATION_MS = 10_000;
-const STEP_SAMPLES = 1600;
-
-/** Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. */
-async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = await recognizerFor(runtime, options);
-  const speaker = speakerFor(options);
-  const microphone = alsaMicrophone({ device: options.device });
-  const conversation = runtime.conversation();
-  let answers = 0;
-  const respond = async (turn: Turn) => {
-    if (!turn.speech) return;
-    process.stdout.write(`\nguide: ${turn.speech}\n\n`);
-    if (options.out) saveAnswer(options.out, ++answers, turn, options.voice);
-    await speaker.speak(turn.speech);
-  };
-  process.once("SIGINT", () => {
-    speaker.stop();
-    microphone.stop();
-    process.stdout.write("\n");
-    process.exit(130);
-  });
-
-  await respond(await conversation.launch());
-  let stream = recognizer.start();
-  /** An answer is being made (and spoken): the microphone's audio waits, or is dropped when spoken aloud. */
-  let busy = false;
-  /** The conversation is over: chunks arecord had already captured are ignored. */
-  let over = false;
-  let failure: unknown;
-  let silentMs = 0;
-  const queued: Int16Array[] = [];
-  let resolveEnded: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
-  const stopListening = () => {
-    over = true;
-    resolveEnded();
-  };
-  const hear = (chunk: Int16Array): void => {
-    if (over) return;
-    if (busy) {
-      // Spoken aloud, the answer would be heard back, so drop it; printed only, keep what the user says.
-      if (options.quiet) queued.push(chunk);
-      return;
-    }
-    const update = stream.accept(chunk);
-    silentMs = update.partial ? 0 : silentMs + chunk.length / 16;
-    if (update.partial) process.stdout.write(`\r\x1b[2Kyou: ${update.partial}`);
-    if (update.endOfSpeech) {
-      busy = true;
-      // The reading the skill will act on: the words shown are the words answered.
-      const { transcript, resolution } = readTranscript(conversation, stream.finish());
-      process.stdout.write(`\r\x1b[2Kyou: ${transcript.text || "(not understood)"}\n`);
-      conversation
-        .send(resolution, transcript.text)
-        .then(respond)
-        .then(() => {
-          if (conversation.ended) return stopListening();
-          stream = recognizer.start();
-          silentMs = 0;
-          busy = false;
-          for (const waiting of queued.splice(0)) hear(waiting);
-        })
-        .catch((error: unknown) => {
-          failure = error;
-          stopListening();
-        });
-    } else if (silentMs > SILENCE_ENDS_CONVERSATION_MS) {
-      stopListening();
-    }
-  };
-  // Feed 100 ms at a time, so an utterance ends where its silence is, whatever size arecord's reads come in.
-  const hearInSteps = (chunk: Int16Array) => {
-    for (let offset = 0; offset < chunk.length; offset += STEP_SAMPLES)
-      hear(chunk.subarray(offset, offset + STEP_SAMPLES));
-  };
+async function answerFile(runtime: Runtime, recognizer: Recognizer, file: string): Promise<FileLine> {
+  let pcm: Int16Array;
   try {
-    await microphone.start(hearInSteps);
+    pcm = readWavFile(file).pcm;
   } catch (error) {
+    if (!(error instanceof AudioFileError)) throw error;
+    return { file, error: error.message };
+  }
+  const heard = transcribe(recognizer, pcm);
+  if (heardNothing(heard)) return { file, error: "no speech was heard in it", transcript: "" };
+  const conversation = runtime.conversation();
+  const reading = readTranscript(conversation, heard);
+  const turn = await conversation.send(reading.resolution, reading.transcript.text);
+  return {
+    file,
+    transcript: reading.transcript.text,
+    intent: intentOf(turn.resolution),
+    speech: turn.speech,
+    endSession: turn.endSession,
+  };
+}
+
+/** The text form names the file and what was heard, then the answer. */
+function textLine(line: FileLine): string {
+  if ("error" in line) return `${line.file}: error: ${line.error}\n`;
+  return `${line.file}: you: ${line.transcript || "(not understood)"}\n${line.speech}\n`;
+}
+
+/**
+ * Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. The
+ * recognizer and the microphone are checked before the welcome, so a failure never follows a greeting.
+ */
+async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
+  const recognizer = await readyRecognizer(runtime, options, true);
+  const speaker = speakerFor(options);
+  const microphone = openMicrophone({ device: options.device });
+  let answers = 0;
+  const loop = new VoiceLoop({
+    recognizer,
+    conversation: runtime.conversation(),
+    io: {
+      aloud: !options.quiet,
+      say: async (speech, turn) => {
+        process.stdout.write(`\r\x1b[2K\nguide: ${speech}\n\n`);
+        if (options.out && turn) saveAnswer(options.out, ++answers, turn, options.voice);
+        await speaker.speak(speech);
+      },
+      heard: (text, final) =>
+        process.stdout.write(final ? `\r\x1b[2Kyou: ${text}\n` : `\r\x1b[2Kyou: ${text}`),
+    },
+  });
+  const interrupted = () => {
+    process.stdout.write("\n");
+    process.exitCode = 130;
+    speaker.stop();
+    loop.stop();
+  };
+  process.once("SIGINT", interrupted);
+  try {
+    await microphone.start(
+      (chunk) => loop.hear(chunk),
+      (lost) => loop.stop(new UserError(lost.message, 1)),
+    );
+  } catch (error) {
+    process.removeListener("SIGINT", interrupted);
     recognizer.close();
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
     throw error;
   }
-  await ended;
-  microphone.stop();
-  recognizer.close();
-  if (failure) throw failure;
-  if (!conversation.ended) await conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
+  loop.begin();
+  try {
+    await loop.finished;
+  } finally {
+    process.removeListener("SIGINT", interrupted);
+    microphone.stop();
+    speaker.stop();
+    recognizer.close();
+  }
 }
 
 function speakerFor(options: ListenOptions): Speaker {
