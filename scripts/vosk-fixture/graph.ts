@@ -120,8 +120,11 @@ export function compileGraph(kind: GraphKind, graphFolder: string, workFolder: s
   const work = (name: string) => join(workFolder, name);
   const compile = (name: string, text: string, sort: "ilabel" | "olabel") => {
     writeFileSync(work(`${name}.txt`), text);
-    openfst("fstcompile", [work(`${name}.txt`), work(`${name}.unsorted.fst`)]);
-    openfst("fstarcsort", [`--sort_type=${sort}`, work(`${name}.unsorted.fst`), work(`${name}.fst`)]);
+    openfst("fstcompile", [work(`${name}.txt`), work(`${name}.compiled.fst`)]);
+    // The epsilon arcs back to the loop state, removed: every epsilon the decoder crosses becomes a lattice
+    // arc, and on long silences the lattice determinizer then spends a second per utterance on them.
+    openfst("fstrmepsilon", [work(`${name}.compiled.fst`), work(`${name}.plain.fst`)]);
+    openfst("fstarcsort", [`--sort_type=${sort}`, work(`${name}.plain.fst`), work(`${name}.fst`)]);
     return work(`${name}.fst`);
   };
   let wordIds = initialWordIds();
