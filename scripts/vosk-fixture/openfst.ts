@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 
 export const OPENFST_PACKAGES = "libfst-tools libfst22-plugins-base";
 const INSTALL_HINT = `install OpenFst's tools: sudo apt-get install ${OPENFST_PACKAGES}`;
@@ -13,16 +13,30 @@ export class OpenFstUnavailable extends Error {
   override readonly name = "OpenFstUnavailable";
 }
 
+/** Where a program is on $PATH. */
+function onPath(program: string): string | undefined {
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((folder) => join(folder, program))
+    .find((file) => existsSync(file));
+}
+
 /**
  * Where OpenFst's FST-type plugins live (Debian: <libdir>/fst/<soversion>, beside libfst.so). OpenFst
- * dlopen()s "olabel_lookahead-fst.so" by bare name, so that folder must be on the library path.
+ * dlopen()s "olabel_lookahead-fst.so" by bare name, so that folder must be on the library path. Found from
+ * the libfst that fstconvert links (ldd), else from the linker cache (ldconfig is not on a user's PATH).
  */
 function pluginFolder(): string | undefined {
-  const cache = spawnSync("ldconfig", ["-p"], { encoding: "utf8" });
-  const match = /\slibfst\.so\.(\d+)\b[^\n]*=>\s*(\S+)/.exec(cache.stdout ?? "");
-  if (!match?.[1] || !match[2]) return undefined;
-  const folder = join(dirname(match[2]), "fst", match[1]);
-  return existsSync(join(folder, "olabel_lookahead-fst.so")) ? folder : undefined;
+  const fstconvert = onPath("fstconvert");
+  const linked = fstconvert ? spawnSync("ldd", [fstconvert], { encoding: "utf8" }).stdout : undefined;
+  const cached = spawnSync("ldconfig", ["-p"], { encoding: "utf8" }).stdout;
+  for (const listing of [linked, cached]) {
+    const match = /\blibfst\.so\.(\d+)\b[^\n]*=>\s*(\S+)/.exec(listing ?? "");
+    if (!match?.[1] || !match[2]) continue;
+    const folder = join(dirname(match[2]), "fst", match[1]);
+    if (existsSync(join(folder, "olabel_lookahead-fst.so"))) return folder;
+  }
+  return undefined;
 }
 
 let environment: NodeJS.ProcessEnv | undefined;
