@@ -3,7 +3,7 @@
  * hear questions worded differently from the samples ("how long does her run" when the samples say "how
  * long is her"): the words and word orders of the domain, without the closed grammar's one-sentence-or-
  * nothing. Absolute discounting with back-off (Ney, Essen and Kneser 1994), written as a standard ARPA file.
- * Pure and deterministic, so the model is rebuilt from the interaction model at start-up and never stale.
+ * Pure and deterministic: the model follows the interaction model, and a cached copy is keyed by its inputs.
  */
 
 const BEGIN = "<s>";
@@ -125,3 +125,8 @@ function followers(ngrams: Counts): Map<string, string[]> {
 function historyOf(key: string): string {
   return key.slice(0, key.lastIndexOf(" "));
 }
+
+/** The code that builds the model: part of a cached model's key, so an edit to it rebuilds the cache. */
+export const LANGUAGE_MODEL_CODE = [BEGIN, END, bump, trigramModel, conditional, followers, historyOf]
+  .map(String)
+  .join("\n");

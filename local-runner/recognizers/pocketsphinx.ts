@@ -12,14 +12,18 @@
  *    badly (espeak-ng), when it fits well; marked approximate.
  * The fourth, free, is the open English language model: the yardstick of 1 and 3, since speech that fits a
  * constrained decoder much worse than it fits open English was not meant for it (rejection.ts).
+ * For a quick start, the open model is read once for the two decoders that use it, and each decoder reads a
+ * dictionary cut down to the words it can hear, prepared once and cached on disk with the domain model
+ * (pronunciations.ts, model-cache.ts).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import koffi, { type LibraryHandle } from "koffi";
 import { Endpointer } from "./endpointer.js";
 import { jsgfGrammar, vocabularyOf } from "./grammar.js";
-import { trigramModel } from "./language-model.js";
+import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
+import { type CachedFiles, cachedFiles } from "./model-cache.js";
+import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
 import { trustedDomainReading, trustedGrammarReading } from "./rejection.js";
 import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
 
@@ -91,6 +95,11 @@ interface Binding {
   ) => unknown;
   readonly freeModel: (model: unknown) => number;
   readonly setModel: (ps: unknown, name: string, model: unknown) => number;
+  readonly modelWord: (model: unknown, wid: number) => string | null;
+  readonly freeConfig: (config: unknown) => number;
+  readonly logMathInit: (base: number, shift: number, useTable: number) => unknown;
+  readonly logMathFree: (logMath: unknown) => number;
+  readonly setLogStream: (stream: null) => void;
 }
 
 let binding: Binding | undefined;
@@ -133,7 +142,15 @@ function loadBinding(): Binding {
     ),
     freeModel: base.func("int ngram_model_free(void *model)"),
     setModel: lib.func("int ps_set_lm(void *ps, const char *name, void *lm)"),
+    modelWord: base.func("const char *ngram_word(void *model, int32_t wid)"),
+    freeConfig: base.func("int cmd_ln_free_r(void *config)"),
+    logMathInit: base.func("void *logmath_init(double base, int shift, int use_table)"),
+    logMathFree: base.func("int logmath_free(void *lmath)"),
+    setLogStream: base.func("void err_set_logfp(void *stream)"),
   };
+  // No log at all, for decoders and for models read outside them: what goes wrong reaches the user as a
+  // RecognizerUnavailable that says what to do.
+  binding.setLogStream(null);
   return binding;
 }
 
@@ -142,6 +159,8 @@ export interface PocketSphinxOptions {
   readonly modelDir?: string;
   /** Hear any English with the open language model, no grammar (sentences are then ignored). */
   readonly openVocabulary?: boolean;
+  /** Where prepared dictionaries and the domain model are kept (model-cache.ts); the user's cache folder otherwise. */
+  readonly cacheFolder?: string;
 }
 
 /** Share of the skill's trigram model in the mixed decoder's language model (0.6 to 0.95 hear alike). */
@@ -149,6 +168,15 @@ const DOMAIN_WEIGHT = 0.8;
 
 /** ngram_model_read's file type: let sphinxbase tell ARPA from binary. */
 const NGRAM_AUTO = 0;
+
+/**
+ * PocketSphinx's log base, its -logbase default as the decoders get it (a float, widened): a model shared
+ * by decoders must be read with their base, or sphinxbase refuses to mix it and its scores differ.
+ */
+const LOG_BASE = Math.fround(1.0001);
+
+/** The search ps_init makes from -lm, made here from a model already read. */
+const DEFAULT_SEARCH = "_default";
 
 interface Decoders {
   readonly grammar: unknown;
@@ -164,11 +192,22 @@ function inOrder(readings: ReadonlyArray<Transcript | undefined>): Transcript {
   return rest.length > 0 ? { ...first, alternative: inOrder(rest) } : first;
 }
 
+/** What a cached file was made from: its path, size and time, so a changed model is never read stale. */
+function fileStamp(file: string): { path: string; size: number; mtimeMs: number } {
+  const { size, mtimeMs } = statSync(file);
+  return { path: resolve(file), size, mtimeMs };
+}
+
+/** Makes a decoder reading the given dictionary, with extra arguments. */
+type DecoderFactory = (dictionary: string, extra?: readonly string[]) => unknown;
+
 export class PocketSphinxRecognizer implements Recognizer {
   readonly name = "pocketsphinx";
   /** Sentences left out because a word has no pronunciation. */
   readonly skipped: readonly string[];
   private readonly decoders: Decoders;
+  /** The log tables the shared open language model was read with; freed after every decoder using it. */
+  private readonly logMath: unknown;
   private closed = false;
   private readonly ps: Binding;
 
@@ -185,16 +224,15 @@ export class PocketSphinxRecognizer implements Recognizer {
       }
     }
     this.ps = loadBinding();
-    // Decoders made before a later one fails are freed, not leaked.
+    // Everything made before a later step fails is freed, not leaked: decoders, then the shared model.
     const created: unknown[] = [];
-    const decoder = (languageModel?: string, extra: readonly string[] = []) => {
+    const cleanups: Array<() => void> = [];
+    const decoder: DecoderFactory = (dictionary, extra = []) => {
       const argv = [
         "-hmm",
         join(modelDir, "en-us"),
         "-dict",
-        join(modelDir, "cmudict-en-us.dict"),
-        "-logfn",
-        "/dev/null",
+        dictionary,
         // Synthetic and gated audio holds exact digital silence, which upsets feature normalisation.
         "-dither",
         "yes",
@@ -203,7 +241,6 @@ export class PocketSphinxRecognizer implements Recognizer {
         "1",
         ...extra,
       ];
-      if (languageModel) argv.push("-lm", languageModel);
       const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
       const ps = config && this.ps.init(config);
       if (!ps)
@@ -213,29 +250,39 @@ export class PocketSphinxRecognizer implements Recognizer {
       created.push(ps);
       return ps;
     };
+    this.logMath = this.ps.logMathInit(LOG_BASE, 0, 0);
+    let failed = true;
     try {
-      [this.decoders, this.skipped] = this.createDecoders(
-        decoder,
-        join(modelDir, "en-us.lm.bin"),
-        sentences,
-        options,
-      );
-    } catch (error) {
-      for (const ps of created) this.ps.free(ps);
-      throw error;
+      [this.decoders, this.skipped] = this.createDecoders(decoder, modelDir, sentences, options, cleanups);
+      failed = false;
+    } finally {
+      if (failed) for (const ps of created.reverse()) this.ps.free(ps);
+      // Our reference to the open model and temporary files: the decoders hold what they need.
+      for (const cleanup of cleanups.reverse()) cleanup();
+      if (failed && this.logMath) this.ps.logMathFree(this.logMath);
     }
   }
 
   /** The decoders (all four, or only an open-vocabulary one), and the sentences left out. */
   private createDecoders(
-    decoder: (languageModel?: string, extra?: readonly string[]) => unknown,
-    openModel: string,
+    decoder: DecoderFactory,
+    modelDir: string,
     sentences: readonly string[],
     options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
+    cleanups: Array<() => void>,
   ): [Decoders, readonly string[]] {
-    const grammar = decoder(options.openVocabulary ? openModel : undefined);
     const carriers = options.carriers ?? [];
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
+    // The open model is read once and shared by the decoders that use it (a 72,000-word model).
+    const openModel = this.readOpenModel(join(modelDir, "en-us.lm.bin"));
+    cleanups.push(() => this.ps.freeModel(openModel));
+    const dictionaries = this.dictionaries(modelDir, openModel, vocabulary, options.cacheFolder);
+    cleanups.push(() => dictionaries.release());
+    const skillDictionary = dictionaries.path("skill.dict");
+    const openDictionary = dictionaries.path("open.dict");
+
+    const grammar = decoder(options.openVocabulary ? openDictionary : skillDictionary);
+    if (options.openVocabulary) this.useModel(grammar, openModel);
     const unpronounceable = new Set(this.teachWords(grammar, vocabulary));
     const pronounceable = (sentence: string) =>
       sentence.split(" ").every((word) => !unpronounceable.has(word));
@@ -254,20 +301,77 @@ export class PocketSphinxRecognizer implements Recognizer {
         "PocketSphinx rejected the grammar generated from the interaction model",
       );
     }
-    // The domain model is read from an ARPA file, which only has to exist while the decoders load it.
-    const folder = mkdtempSync(join(tmpdir(), "her-faq-lm-"));
-    try {
-      const domainModel = join(folder, "domain.arpa");
-      writeFileSync(domainModel, trigramModel([...usable, ...carrierSentences(usable, usableCarriers)]).arpa);
-      const domain = decoder(domainModel);
-      this.teachWords(domain, vocabulary);
-      const mixed = this.mixedDecoder(decoder, domainModel, openModel, vocabulary);
-      // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
-      const free = decoder(openModel, FAST_SEARCH);
-      return [{ grammar, mixed, domain, free }, skipped];
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    const domainSentences = [...usable, ...carrierSentences(usable, usableCarriers)];
+    const domainFiles = cachedFiles(
+      "pocketsphinx-domain",
+      { code: LANGUAGE_MODEL_CODE, sentences: domainSentences },
+      () => ({ "domain.arpa": trigramModel(domainSentences).arpa }),
+      options.cacheFolder,
+    );
+    cleanups.push(() => domainFiles.release());
+    const domainModel = domainFiles.path("domain.arpa");
+    const domain = decoder(skillDictionary, ["-lm", domainModel]);
+    this.teachWords(domain, vocabulary);
+    const mixed = this.mixedDecoder(decoder(openDictionary), domainModel, openModel, vocabulary);
+    // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
+    const free = decoder(openDictionary, FAST_SEARCH);
+    this.useModel(free, openModel);
+    return [{ grammar, mixed, domain, free }, skipped];
+  }
+
+  /** The open English language model, read with the log tables every decoder shares. */
+  private readOpenModel(file: string): unknown {
+    // A configuration of PocketSphinx's defaults, for the language weight and word penalty the model is
+    // read with: the same as every decoder's, none of which sets them.
+    const defaults = this.ps.parseArgs(null, this.ps.psArgs(), 0, [], 1);
+    const model = defaults && this.logMath && this.ps.readModel(defaults, file, NGRAM_AUTO, this.logMath);
+    if (defaults) this.ps.freeConfig(defaults);
+    if (!model) throw new RecognizerUnavailable(`PocketSphinx could not read ${file}; ${INSTALL_HINT}`);
+    return model;
+  }
+
+  /**
+   * Dictionaries cut down to the words each decoder can use, from the cache or made now: the skill's words
+   * (grammar and domain decoders), and those plus the open model's (mixed and free). Words outside a
+   * decoder's grammar or model are never searched, so the cut changes nothing heard, only start-up time.
+   */
+  private dictionaries(
+    modelDir: string,
+    openModel: unknown,
+    vocabulary: readonly string[],
+    cacheFolder: string | undefined,
+  ): CachedFiles {
+    const dictionary = join(modelDir, "cmudict-en-us.dict");
+    const inputs = {
+      code: DICTIONARY_CODE,
+      dictionary: fileStamp(dictionary),
+      openModel: fileStamp(join(modelDir, "en-us.lm.bin")),
+      vocabulary,
+    };
+    return cachedFiles(
+      "pocketsphinx-dictionaries",
+      inputs,
+      () => {
+        const entries = readFileSync(dictionary, "utf8");
+        const openWords = new Set(vocabulary);
+        for (let wid = 0; ; wid++) {
+          const word = this.ps.modelWord(openModel, wid);
+          if (word === null) break;
+          openWords.add(word);
+        }
+        return {
+          "skill.dict": dictionaryFor(entries, new Set(vocabulary)),
+          "open.dict": dictionaryFor(entries, openWords),
+        };
+      },
+      cacheFolder,
+    );
+  }
+
+  /** Gives a decoder a language model already read, as its search (what -lm would have read itself). */
+  private useModel(ps: unknown, model: unknown): void {
+    if (this.ps.setModel(ps, DEFAULT_SEARCH, model) !== 0 || this.ps.setSearch(ps, DEFAULT_SEARCH) !== 0)
+      throw new RecognizerUnavailable("PocketSphinx could not search with the open language model");
   }
 
   /** Adds the skill's words the dictionary lacks; returns those it has no pronunciation for. */
@@ -282,25 +386,28 @@ export class PocketSphinxRecognizer implements Recognizer {
     return unknown;
   }
 
-  /** A decoder whose language model is the domain's and the open one's, interpolated. */
+  /** The decoder `ps`, given a language model that is the domain's and the open one's, interpolated. */
   private mixedDecoder(
-    decoder: () => unknown,
-    domainModel: string,
-    openModel: string,
+    ps: unknown,
+    domainFile: string,
+    openModel: unknown,
     vocabulary: readonly string[],
   ): unknown {
-    const ps = decoder();
     // The skill's words must be in the dictionary before the model that uses them arrives.
     this.teachWords(ps, vocabulary, false);
-    const config = this.ps.config(ps);
-    const logMath = this.ps.logMath(ps);
-    const files = [domainModel, openModel];
-    const models = files.map((file) => this.ps.readModel(config, file, NGRAM_AUTO, logMath));
+    const domainModel = this.ps.readModel(this.ps.config(ps), domainFile, NGRAM_AUTO, this.ps.logMath(ps));
+    if (!domainModel)
+      throw new RecognizerUnavailable(`PocketSphinx could not read ${domainFile}; ${INSTALL_HINT}`);
     try {
-      const unread = files.find((_, index) => !models[index]);
-      if (unread) throw new RecognizerUnavailable(`PocketSphinx could not read ${unread}; ${INSTALL_HINT}`);
       const weights = new Float32Array([DOMAIN_WEIGHT, 1 - DOMAIN_WEIGHT]);
-      const mixed = this.ps.interpolate(config, models, ["domain", "open"], weights, models.length);
+      const models = [domainModel, openModel];
+      const mixed = this.ps.interpolate(
+        this.ps.config(ps),
+        models,
+        ["domain", "open"],
+        weights,
+        models.length,
+      );
       // The set and the search keep their own references: ours are dropped once they hold theirs.
       const failed = !mixed || this.ps.setModel(ps, "mixed", mixed) !== 0;
       if (mixed) this.ps.freeModel(mixed);
@@ -308,7 +415,7 @@ export class PocketSphinxRecognizer implements Recognizer {
         throw new RecognizerUnavailable("PocketSphinx could not mix the domain and open language models");
       return ps;
     } finally {
-      for (const model of models) if (model) this.ps.freeModel(model);
+      this.ps.freeModel(domainModel);
     }
   }
 
@@ -365,5 +472,7 @@ export class PocketSphinxRecognizer implements Recognizer {
       this.decoders.free,
     ])
       if (decoder) this.ps.free(decoder);
+    // Only now: the shared open model, gone with the last decoder, was read with these tables.
+    if (this.logMath) this.ps.logMathFree(this.logMath);
   }
 }
