@@ -5,11 +5,16 @@
  * utterances are shared among one worker process per core.
  *
  *   npm run bench:voice [-- --sets seed,dev,holdout-c --voices festival:cmu_us_slt_arctic_hts,espeak:en-us]
+ *   npm run bench:voice -- --startup [--runs 7]   (start-up only: prints, writes nothing)
+ *
+ * Start-up is measured first, whole-process: `her-faq listen --engine pocketsphinx --json --wav` on one
+ * file (run `npm run build` first), with an empty cache once and then with the cache filled, next to a bare
+ * `node -e 0`.
  *
  * holdout-c is blind: written for this benchmark by someone who never saw the samples, never used to tune.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -17,6 +22,7 @@ import { interactionModelFor } from "../interaction-model/index.js";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { readEvalFile } from "../local-runner/eval.js";
+import { CACHE_FOLDER_VARIABLE } from "../local-runner/recognizers/model-cache.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
@@ -188,10 +194,103 @@ async function measureInParallel(): Promise<Measured> {
   }
 }
 
+interface ProcessRun {
+  readonly wallMs: number;
+  readonly peakRssMiB: number;
+}
+
+/** Runs node with `args` to its end: wall time seen from here, and the peak RSS the process reports. */
+function runNode(args: readonly string[], env: NodeJS.ProcessEnv): ProcessRun {
+  // The process's own ru_maxrss (what /usr/bin/time reports as maximum resident set size), on every OS.
+  const reportPeak = `data:text/javascript,${encodeURIComponent(
+    "process.on('exit', () => process.stderr.write('\\npeak-rss-kib ' + process.resourceUsage().maxRSS + '\\n'));",
+  )}`;
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ["--import", reportPeak, ...args], { env, encoding: "utf8" });
+  const wallMs = performance.now() - started;
+  const peak = /peak-rss-kib (\d+)/.exec(run.stderr ?? "");
+  if (run.status !== 0 || !peak)
+    throw new Error(`node ${args.join(" ")} failed (${run.status}): ${run.stderr?.trim().slice(0, 500)}`);
+  return { wallMs, peakRssMiB: Number(peak[1]) / 1024 };
+}
+
+interface StartupFigures {
+  readonly runs: number;
+  readonly bareNode: { wallMs: number; peakRssMiB: number };
+  readonly coldCache: { wallMs: number; peakRssMiB: number };
+  readonly warmCache: { wallMs: number; peakRssMiB: number; maxPeakRssMiB: number };
+}
+
+/** Whole-process start-up of one-file listening, cold cache once, then warm, next to a bare node. */
+function measureStartup(runs: number): StartupFigures {
+  const cli = join(root, "bin", "her-faq.js");
+  if (!existsSync(join(root, "dist", "cli.js")))
+    throw new Error("the CLI is not built: run npm run build first");
+  const folder = mkdtempSync(join(tmpdir(), "her-faq-startup-"));
+  try {
+    const question = join(folder, "question.wav");
+    writeFileSync(question, synthesizeWav("who stars in her", "espeak:en-us"));
+    // A cache of its own, empty at first, so the cold run is cold and the user's cache is left alone.
+    const env = { ...process.env, [CACHE_FOLDER_VARIABLE]: join(folder, "cache") };
+    const listen = [cli, "listen", "--engine", "pocketsphinx", "--json", "--wav", question];
+    const cold = runNode(listen, env);
+    const warm: ProcessRun[] = [];
+    const bare: ProcessRun[] = [];
+    // Interleaved, so a neighbour's load falls on both alike.
+    for (let run = 0; run < runs; run++) {
+      warm.push(runNode(listen, env));
+      bare.push(runNode(["-e", "0"], env));
+    }
+    const medianOf = (values: ProcessRun[], key: keyof ProcessRun) => median(values.map((v) => v[key]));
+    return {
+      runs,
+      bareNode: { wallMs: medianOf(bare, "wallMs"), peakRssMiB: medianOf(bare, "peakRssMiB") },
+      coldCache: cold,
+      warmCache: {
+        wallMs: medianOf(warm, "wallMs"),
+        peakRssMiB: medianOf(warm, "peakRssMiB"),
+        maxPeakRssMiB: Math.max(...warm.map((run) => run.peakRssMiB)),
+      },
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function startupTable(figures: StartupFigures): string[] {
+  const row = (name: string, wallMs: number, rssMiB: number) =>
+    `| ${name} | ${wallMs.toFixed(0)} ms | ${rssMiB.toFixed(0)} MiB |`;
+  return [
+    `| start-up, whole process (${availableParallelism()} cores; medians of ${figures.runs} runs) | wall | peak RSS |`,
+    "|---|---|---|",
+    row("`node -e 0`", figures.bareNode.wallMs, figures.bareNode.peakRssMiB),
+    row(
+      "`listen --json --wav`, one file, empty cache (one run)",
+      figures.coldCache.wallMs,
+      figures.coldCache.peakRssMiB,
+    ),
+    row(
+      "`listen --json --wav`, one file, cache filled",
+      figures.warmCache.wallMs,
+      figures.warmCache.peakRssMiB,
+    ),
+  ];
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
 if (shard) {
   writeFileSync(option("raw")?.[0] as string, JSON.stringify(await measure(shard[0], shard[1])));
   process.exit(0);
 }
+const runs = Number(option("runs")?.[0] ?? 5);
+console.log(`start-up: ${runs} runs of one-file listening, and of a bare node...`);
+const startup = measureStartup(runs);
+const startupLines = startupTable(startup);
+console.log(`\n${startupLines.join("\n")}\n`);
+if (process.argv.includes("--startup")) process.exit(0);
+
 console.log(`${items.length} utterances x ${voices.length} voices x ${SNRS.length} noise levels`);
 const { results, latency, peakRss } = await measureInParallel();
 
@@ -199,8 +298,6 @@ const label = (snr: number) => (Number.isFinite(snr) ? `${snr} dB` : "clean");
 const rate = (subset: typeof results) =>
   subset.length === 0 ? Number.NaN : subset.filter((r) => r.correct).length / subset.length;
 const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)}%`);
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 const p95 = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? Number.NaN;
 
@@ -238,6 +335,7 @@ const figures = {
   timeToFirstAnswerAudioMs: { median: median(latency.firstAudio) },
   realTimeFactor: { median: median(latency.rtf), p95: p95(latency.rtf) },
   peakRssMiB: Math.round(peakRss / 2 ** 20),
+  startup,
 };
 
 const svg = plot(summary);
@@ -261,6 +359,8 @@ const markdown = [
   `| first answer audio synthesized (first sentence, festival) after end of audio | ${figures.timeToFirstAnswerAudioMs.median.toFixed(0)} ms | |`,
   `| recognizer real-time factor | ${figures.realTimeFactor.median.toFixed(3)} | ${figures.realTimeFactor.p95.toFixed(3)} |`,
   `| peak memory (RSS) | ${figures.peakRssMiB} MiB | |`,
+  "",
+  ...startupLines,
   "",
   "![accuracy against SNR](voice-accuracy.svg)",
   "",
