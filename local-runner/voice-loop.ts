@@ -20,6 +20,8 @@ export interface VoiceLoopIO {
   say(speech: string, turn?: Turn): Promise<void>;
   /** What the user is heard saying: live while they speak, then the words the skill acts on. */
   heard?(text: string, final: boolean): void;
+  /** The skill has had its say: the user is listened to now. */
+  listening?(): void;
   /**
    * True when answers are spoken aloud, so the microphone would hear them back: audio arriving during an
    * answer is then dropped. Answers only printed keep it, to be heard after.
@@ -49,6 +51,8 @@ export class VoiceLoop {
   private over = false;
   private readonly queued: Int16Array[] = [];
   private quietMs = 0;
+  /** The live words last shown, so they are shown again only when they change. */
+  private partial: string | undefined;
   private repromptsSaid = 0;
   private reprompt: string | undefined;
   private readonly silenceMs: number;
@@ -91,7 +95,8 @@ export class VoiceLoop {
     this.stream ??= this.options.recognizer.start();
     const ended = this.endpointer.accept(chunk);
     const { partial } = this.stream.accept(chunk);
-    if (partial) this.options.io.heard?.(partial, false);
+    if (partial && partial !== this.partial) this.options.io.heard?.(partial, false);
+    this.partial = partial;
     this.quietMs = this.endpointer.heardSpeech ? 0 : this.quietMs + (chunk.length * 1000) / SAMPLE_RATE;
     if (ended) this.work(() => this.utterance());
     else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
@@ -107,7 +112,9 @@ export class VoiceLoop {
         this.stream = undefined;
         this.endpointer = new Endpointer();
         this.quietMs = 0;
+        this.partial = undefined;
         this.busy = false;
+        this.options.io.listening?.();
         for (const waiting of this.queued.splice(0)) this.step(waiting);
       })
       .catch((error: unknown) => this.stop(error));

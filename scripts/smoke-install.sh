@@ -10,7 +10,8 @@ rm -rf "$work"
 git clone -q "$repo" "$work/her-faq"
 cd "$work/her-faq"
 echo "smoke: node $(node --version), compiler disabled"
-CC=false CXX=false npm ci --no-audit --no-fund --loglevel=error
+# The README's own install command.
+CC=false CXX=false npm install --no-audit --no-fund --loglevel=error
 
 answer="$(node bin/her-faq.js ask "how long is her")"
 grep -q "126 minutes" <<<"$answer" || { echo "smoke: ask answered: $answer" >&2; exit 1; }

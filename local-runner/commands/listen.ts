@@ -171,6 +171,8 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
       },
       heard: (text, final) =>
         process.stdout.write(final ? `\r\x1b[2Kyou: ${text}\n` : `\r\x1b[2Kyou: ${text}`),
+      // A status the user's words replace as soon as they are heard.
+      listening: () => process.stdout.write("\r\x1b[2K(listening)"),
     },
   });
   const interrupted = () => {

@@ -36,8 +36,13 @@ export interface VoskOptions {
  * Gr.fst) can; one with a static HCLG.fst ignores the grammar and hears its whole vocabulary.
  */
 export function supportsGrammar(modelPath: string): boolean {
-  return existsSync(join(modelPath, "graph", "HCLr.fst")) && existsSync(join(modelPath, "graph", "Gr.fst"));
+  const graph = (file: string) => existsSync(join(modelPath, "graph", file));
+  // libvosk loads HCLG.fst whenever it is there, and then ignores the grammar.
+  return graph("HCLr.fst") && graph("Gr.fst") && !graph("HCLG.fst");
 }
+
+/** The most missing words a notice lists by name. */
+const MAX_LISTED_WORDS = 12;
 
 export class VoskRecognizer implements Recognizer {
   readonly name = "vosk";
@@ -70,6 +75,15 @@ export class VoskRecognizer implements Recognizer {
       );
     }
     this.model = model;
+    // A damaged graph loads without complaint, and libvosk then crashes building a grammar on it; a
+    // recognizer without a grammar comes back NULL instead, so one is made first, as the probe.
+    const probe = this.lib.recognizerNew(model, SAMPLE_RATE);
+    if (!probe) {
+      this.lib.modelFree(model);
+      throw new RecognizerUnavailable(
+        `the Vosk model in ${options.modelPath} has a missing or damaged graph (graph/HCLG.fst, or graph/HCLr.fst and graph/Gr.fst); ${downloadHint()}`,
+      );
+    }
     let sentences = options.sentences;
     if (sentences && !supportsGrammar(options.modelPath)) {
       options.onNotice?.(
@@ -82,15 +96,20 @@ export class VoskRecognizer implements Recognizer {
       : { grammar: undefined, missingWords: [] };
     this.missingWords = missingWords;
     if (missingWords.length > 0) {
+      const listed = missingWords.slice(0, MAX_LISTED_WORDS).join(", ");
+      const more = missingWords.length > MAX_LISTED_WORDS ? ", ..." : "";
       options.onNotice?.(
-        `the Vosk model does not know ${missingWords.length} of the skill's words (${missingWords.join(", ")}); phrases are heard without them`,
+        `the Vosk model does not know ${missingWords.length} of the skill's words (${listed}${more}); phrases are heard without them`,
       );
     }
     this.exact = grammar ? new Set(grammar) : undefined;
-    // With no grammar, no grammar key at all: libvosk turns a missing grammar string into a NULL recognizer.
-    const recognizer = grammar
-      ? this.lib.recognizerNewGrammar(model, SAMPLE_RATE, voskPhraseList(grammar))
-      : this.lib.recognizerNew(model, SAMPLE_RATE);
+    // The open vocabulary keeps the probe. A grammar gets a recognizer of its own, and never a missing
+    // grammar string (libvosk makes that a NULL recognizer); its list always holds "[unk]" (voskPhraseList).
+    let recognizer: VoskHandle | null = probe;
+    if (grammar) {
+      this.lib.recognizerFree(probe);
+      recognizer = this.lib.recognizerNewGrammar(model, SAMPLE_RATE, voskPhraseList(grammar));
+    }
     if (!recognizer) {
       this.lib.modelFree(model);
       throw new RecognizerUnavailable(
@@ -156,7 +175,10 @@ export class VoskRecognizer implements Recognizer {
           text: [prefix, reading.text].filter((part) => part !== "").join(" "),
         }));
         if (all.length === 0 && prefix !== "") all.push({ text: prefix });
-        return chain(all.map((reading) => this.transcriptOf(reading)));
+        const transcripts = all.map((reading) => this.transcriptOf(reading));
+        // Speech the grammar does not hold: the runners-up are the same audio forced onto phrases.
+        if (transcripts[0]?.outOfGrammar) return transcripts[0];
+        return chain(transcripts);
       },
     };
   }
@@ -170,7 +192,9 @@ export class VoskRecognizer implements Recognizer {
     // Mostly unknown words: speech outside the phrases.
     if (words.length > 0 && heard.length < words.length / 2)
       return { text, outOfGrammar: true, ...confidence };
-    if (this.exact && !this.exact.has(text)) return { text, approximate: true, ...confidence };
+    // Partly unknown, or a mix of phrases: the skill's words, but not one of its sentences.
+    if (this.exact && (heard.length < words.length || !this.exact.has(text)))
+      return { text, approximate: true, ...confidence };
     return { text, ...confidence };
   }
 
@@ -185,7 +209,10 @@ export class VoskRecognizer implements Recognizer {
 /** One of libvosk's readings of an utterance. */
 export interface VoskReading {
   readonly text: string;
-  /** The alternative's score, or the mean of the word confidences when libvosk gives those instead. */
+  /**
+   * The alternative's score (a total log-likelihood that grows with length: never compare it with a fixed
+   * threshold), or the mean of the word confidences (0 to 1) when libvosk gives those instead.
+   */
   readonly confidence?: number;
 }
 
