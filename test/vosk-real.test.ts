@@ -22,6 +22,7 @@ import {
 } from "../local-runner/recognizers/vosk-library.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { readTranscript } from "../local-runner/voice.js";
+import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { buildVoskFixture, FixtureError } from "../scripts/vosk-fixture/fixture.js";
 import { OUT_OF_GRAMMAR_WORD } from "../scripts/vosk-fixture/phonetics.js";
 import { SAMPLES, synthesizeWords } from "../scripts/vosk-fixture/samples.js";
@@ -249,6 +250,26 @@ describe.skipIf(missing !== undefined)(
           (file) => transcribe(recognizer, samplePcm(lookahead, file)).text,
         );
         expect(heard).toEqual(["yes", "no", "help", "yes"]);
+      });
+
+      it("lets the shared endpointer end the utterance in a conversation, whatever libvosk's endpoint says", async () => {
+        const own = vosk(lookahead);
+        const answers: string[] = [];
+        const loop = new VoiceLoop({
+          recognizer: own,
+          conversation: runtime.conversation(),
+          io: {
+            aloud: false,
+            say: async (_speech, turn) => void (turn && answers.push(intentOf(turn.resolution))),
+          },
+        });
+        loop.begin();
+        // The fixture's "help", then silence: long enough for the endpointer, and for libvosk's own rule.
+        loop.hear(Int16Array.from([...samplePcm(lookahead, "help.wav"), ...silence(3000)]));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        loop.stop();
+        own.close();
+        expect(answers).toEqual(["LaunchRequest", "AMAZON.HelpIntent"]);
       });
 
       it("keeps the words before libvosk's own endpoint within one utterance", () => {
