@@ -1,16 +1,22 @@
 /** The `her-faq` command: the text front doors to the skill (ask, chat), dialog scripts and the eval. */
 import { Command, InvalidArgumentError } from "commander";
-import { ask } from "./commands/ask.js";
-import { chat } from "./commands/chat.js";
-import { devices } from "./commands/devices.js";
-import { evaluate } from "./commands/eval.js";
-import { listen } from "./commands/listen.js";
-import { downloadModel } from "./commands/models.js";
-import { serve } from "./commands/serve.js";
-import { testScripts } from "./commands/test.js";
-import { ENGINES, type Engine } from "./recognizers/select.js";
+import type { ListenOptions } from "./commands/listen.js";
+import { ENGINES, type Engine } from "./recognizers/engines.js";
 import { createRuntime, UserError } from "./runtime.js";
 import type { SynthVoice } from "./speech-out/synthesize.js";
+
+// Each command's code is loaded when that command runs, so a typed question never parses the web server,
+// the recognizers or the model download.
+const commands = {
+  ask: () => import("./commands/ask.js"),
+  chat: () => import("./commands/chat.js"),
+  devices: () => import("./commands/devices.js"),
+  eval: () => import("./commands/eval.js"),
+  listen: () => import("./commands/listen.js"),
+  models: () => import("./commands/models.js"),
+  serve: () => import("./commands/serve.js"),
+  test: () => import("./commands/test.js"),
+};
 
 interface GlobalOptions {
   readonly locale: string;
@@ -33,14 +39,14 @@ program
   .argument("<utterance...>", 'what you would say, e.g. "how long is her"')
   .option("--json", 'print one JSON line: {"utterance","intent","slots","speech","reprompt","endSession"}')
   .action(async (words: string[], options: { json?: boolean }, command: Command) => {
-    await ask(runtimeOf(command), words, options);
+    await (await commands.ask()).ask(runtimeOf(command), words, options);
   });
 
 program
   .command("chat")
   .description("a typed conversation: welcome, then turn after turn until you say stop")
   .action(async (_options: object, command: Command) => {
-    await chat(runtimeOf(command));
+    await (await commands.chat()).chat(runtimeOf(command));
   });
 
 program
@@ -68,15 +74,15 @@ program
     "--device <device>",
     "microphone: a number or part of a name as the devices command lists them, or alsa:NAME on Linux (default: the system's input)",
   )
-  .action(async (options: Parameters<typeof listen>[1], command: Command) => {
-    await listen(runtimeOf(command), options);
+  .action(async (options: ListenOptions, command: Command) => {
+    await (await commands.listen()).listen(runtimeOf(command), options);
   });
 
 program
   .command("devices")
   .description("list the microphones listen --device can pick, by number and name")
-  .action(() => {
-    process.exitCode = devices();
+  .action(async () => {
+    process.exitCode = (await commands.devices()).devices();
   });
 
 const models = program.command("models").description("speech models for listening");
@@ -87,7 +93,7 @@ models
   .option("--url <url>", "download from this address instead of the official one")
   .option("--sha256 <hex>", "SHA-256 of the archive at --url, checked after download")
   .action(async (options: { model?: string; url?: string; sha256?: string }) => {
-    await downloadModel(options);
+    await (await commands.models()).downloadModel(options);
   });
 
 program
@@ -102,7 +108,7 @@ program
   )
   .action(async (files: string[], options: { voice?: boolean; tts?: SynthVoice }, command: Command) => {
     const voice = options.voice ? (options.tts ?? "festival:cmu_us_slt_arctic_hts") : undefined;
-    process.exitCode = await testScripts(runtimeOf(command), files, { voice });
+    process.exitCode = await (await commands.test()).testScripts(runtimeOf(command), files, { voice });
   });
 
 program
@@ -111,7 +117,7 @@ program
   .argument("<file>", "a .tsv file in the format of shared/eval/dev.tsv")
   .option("--fail-under <percent>", "exit 1 when any rate is below this percentage", parsePercent)
   .action(async (file: string, options: { failUnder?: number }, command: Command) => {
-    process.exitCode = await evaluate(runtimeOf(command), file, options);
+    process.exitCode = await (await commands.eval()).evaluate(runtimeOf(command), file, options);
   });
 
 program
@@ -122,7 +128,7 @@ program
   .option("--skill-id <id>", "refuse requests for any other skill (default: $ALEXA_SKILL_ID)")
   .option("--no-verify", "turn off signature and timestamp checks, for local testing only")
   .action(async (options: { port?: number; host: string; skillId?: string; verify: boolean }) => {
-    await serve({ ...options, port: options.port ?? portFromEnvironment() });
+    await (await commands.serve()).serve({ ...options, port: options.port ?? portFromEnvironment() });
   });
 
 function parseSynthVoice(value: string): SynthVoice {

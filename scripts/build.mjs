@@ -7,8 +7,11 @@ const common = { bundle: true, platform: "node", target: "node20", sourcemap: tr
 
 await build({
   ...common,
-  entryPoints: ["local-runner/cli.ts"],
-  outfile: "dist/cli.js",
+  entryPoints: { cli: "local-runner/cli.ts" },
+  // The commands load on demand (cli.ts), each from its own chunk beside dist/cli.js.
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   format: "esm",
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: {

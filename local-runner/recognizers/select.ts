@@ -1,13 +1,13 @@
 /** Picks the recognizer for this machine: Vosk when its model is there, PocketSphinx from apt otherwise. */
 import type { InteractionModel } from "../../interaction-model/index.js";
 import { missingModelFiles, voskModelPath } from "../../models/vosk-model.js";
+import type { Engine } from "./engines.js";
 import { carrierPrefixes, expectedSentences } from "./grammar.js";
 import { PocketSphinxRecognizer } from "./pocketsphinx.js";
 import type { Recognizer } from "./types.js";
 import { VoskRecognizer } from "./vosk.js";
 
-export const ENGINES = ["auto", "vosk", "pocketsphinx"] as const;
-export type Engine = (typeof ENGINES)[number];
+export { ENGINES, type Engine } from "./engines.js";
 
 export interface RecognizerChoice {
   readonly engine?: Engine;
