@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,11 +84,26 @@ describe("the her-faq command", () => {
     const empty = await herFaq(["ask", "  "]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(
-      /the question is empty\. Ask a question, for example: her-faq ask "how long is her"/,
+      /the question is empty\. Ask a question, for example: npx her-faq ask "how long is her"/,
     );
     const locale = await herFaq(["--locale", "fr-FR", "ask", "hi"]);
     expect(locale.code).toBe(2);
     expect(locale.stderr).toMatch(/unknown locale "fr-FR"; choose one of en-US/);
+  });
+
+  it("suggests commands in the form that runs: bare where her-faq is on the user's PATH, through npx elsewhere", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "her-faq-bin-"));
+    writeFileSync(join(bin, "her-faq"), "#!/bin/sh\n", { mode: 0o755 });
+    const userShell = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("npm_")),
+    );
+    const installed = spawnSync(process.execPath, [cli, "ask", " "], {
+      env: { ...userShell, PATH: `${bin}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
+    expect(installed.stderr).toMatch(/for example: her-faq ask "how long is her"/);
+    const local = spawnSync(process.execPath, [cli, "ask", " "], { env: userShell, encoding: "utf8" });
+    expect(local.stderr).toMatch(/for example: npx her-faq ask "how long is her"/);
   });
 
   it("holds a typed conversation that carries the session and ends on stop", async () => {

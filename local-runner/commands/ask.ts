@@ -1,6 +1,7 @@
 /** `her-faq ask`: one question (or one per stdin line), each a fresh one-shot session, answered as text. */
 import { createInterface } from "node:readline";
 import { MAX_UTTERANCE_LENGTH } from "../../skill/text/normalize.js";
+import { herFaq } from "../command-hint.js";
 import { intentOf, type Turn } from "../conversation.js";
 import { type Runtime, UserError } from "../runtime.js";
 
@@ -12,7 +13,8 @@ export async function ask(runtime: Runtime, words: readonly string[], options: A
   if (words.length === 1 && words[0] === "-") return askEachLine(runtime, options);
   const utterance = words.join(" ");
   const problem = problemWith(utterance);
-  if (problem) throw new UserError(`${problem}. Ask a question, for example: her-faq ask "how long is her"`);
+  if (problem)
+    throw new UserError(`${problem}. Ask a question, for example: ${herFaq('ask "how long is her"')}`);
   const turn = await runtime.conversation().say(utterance);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(jsonOf(turn))}\n`);
