@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
-import { readWavFile } from "../local-runner/audio/wav.js";
+import { encodeWav, readWavFile } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { expectedSentences } from "../local-runner/recognizers/grammar.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
@@ -307,9 +307,7 @@ describe.skipIf(missing !== undefined)(
         expect(transcript).toMatchObject({ text: "", outOfGrammar: true });
       });
 
-      // Known bug (local-runner/recognizers/vosk.ts): readTranscript tries the alternatives of an
-      // out-of-grammar reading, and libvosk's third reading "who [unk]" counts as the exact phrase "who"
-      // (half unknown is not "mostly unknown"), so "banana" is answered as TitleIntent. Turn into it() once fixed.
+      // libvosk's runners-up for "banana" include "who [unk]": forced onto a phrase, never to be answered.
       it("sends that word to Fallback", () => {
         if (!banana) throw new Error("the fixture has no out-of-grammar sample");
         const transcript = transcribe(recognizer, samplePcm(lookahead, banana.file));
@@ -368,8 +366,7 @@ describe.skipIf(missing !== undefined)(
         recognizer.close();
       });
 
-      // Known bug (vosk.ts supportsGrammar): libvosk loads HCLG.fst whenever it exists and then ignores the
-      // grammar, but supportsGrammar() only looks for HCLr.fst and Gr.fst. Turn into it() once fixed.
+      // libvosk loads HCLG.fst whenever it exists, and then ignores the grammar.
       it("says so too when a folder holds both a static and a lookahead graph", () => {
         const both = copyOf(lookahead, "both-graphs");
         copyFileSync(join(staticGraph, "graph", "HCLG.fst"), join(both, "graph", "HCLG.fst"));
@@ -402,7 +399,22 @@ describe.skipIf(missing !== undefined)(
         }
       });
 
-      // Known bug: see "sends that word to Fallback" above. Turn into it() once fixed.
+      it("says no speech was heard in a silent recording, and exits 1, never answering it with Fallback", async () => {
+        const quiet = join(scratch, "quiet.wav");
+        writeFileSync(quiet, encodeWav(silence(2000)));
+        const { stdout, code } = await herFaq([
+          "listen",
+          "--engine",
+          "vosk",
+          "--model",
+          lookahead,
+          "--wav",
+          quiet,
+        ]);
+        expect(code).toBe(1);
+        expect(stdout).toBe(`${quiet}: error: no speech was heard in it\n`);
+      });
+
       it("answers the out-of-grammar recording with Fallback", async () => {
         const { stdout } = await herFaq([
           "listen",
@@ -472,8 +484,8 @@ describe.skipIf(missing !== undefined)(
         },
       );
 
-      // Known bug (vosk.ts): with HCLr.fst present but unreadable, libvosk loads the model without a graph,
-      // vosk_recognizer_new_grm warns and dereferences a NULL graph: SIGSEGV. Turn into it() once fixed.
+      // With HCLr.fst unreadable, libvosk loads the model without a graph, and building a grammar on it
+      // would dereference the missing graph (SIGSEGV): the probe recognizer catches it first.
       it("says clearly that a damaged lookahead graph is damaged, with no crash", async () => {
         const folder = copyOf(lookahead, "damaged-graph");
         writeFileSync(
