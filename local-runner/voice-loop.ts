@@ -8,7 +8,7 @@ import { SAMPLE_RATE } from "./audio/wav.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { Endpointer } from "./recognizers/endpointer.js";
 import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
-import { readTranscript } from "./voice.js";
+import { heardNothing, readTranscript } from "./voice.js";
 
 /** Silence this long with nothing said brings the reprompt; as long again ends the session (Alexa: 8 s). */
 export const SILENCE_MS = 8000;
@@ -34,11 +34,6 @@ export interface VoiceLoopOptions {
   readonly conversation: Conversation;
   readonly io: VoiceLoopIO;
   readonly silenceMs?: number;
-}
-
-/** True when a reading holds nothing at all: silence or noise, not speech the skill did not expect. */
-export function heardNothing(transcript: Transcript): boolean {
-  return transcript.text === "" && !transcript.outOfGrammar;
 }
 
 export class VoiceLoop {

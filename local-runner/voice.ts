@@ -47,6 +47,11 @@ export function resolveTranscript(conversation: Conversation, transcript: Transc
   return readTranscript(conversation, transcript).resolution;
 }
 
+/** True when a reading holds nothing at all: silence or noise, not speech the skill did not expect. */
+export function heardNothing(transcript: Transcript): boolean {
+  return transcript.text === "" && !transcript.outOfGrammar;
+}
+
 function isFallback(resolution: Resolution): boolean {
   return resolution.kind === "intent" && resolution.intent === FALLBACK_INTENT;
 }
@@ -66,7 +71,7 @@ function resolveOne(conversation: Conversation, transcript: Transcript): Resolut
 }
 
 /** Sends what was recognized to the conversation: the reading the skill acts on, and its turn. */
-async function answerReading(conversation: Conversation, transcript: Transcript): Promise<VoiceTurn> {
+export async function answerReading(conversation: Conversation, transcript: Transcript): Promise<VoiceTurn> {
   const reading = readTranscript(conversation, transcript);
   const turn = await conversation.send(reading.resolution, reading.transcript.text);
   return { transcript: reading.transcript, turn };

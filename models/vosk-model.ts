@@ -4,8 +4,10 @@
  * NULL handle), so this looks first.
  */
 import { existsSync } from "node:fs";
-import { homedir } from "node:os";
 import path from "node:path";
+import { joinFor, thisSystem, type UserSystem, userFolder } from "../local-runner/user-folders.js";
+
+export type { UserSystem } from "../local-runner/user-folders.js";
 
 export const VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15";
 export const VOSK_MODEL_URL = `https://alphacephei.com/vosk/models/${VOSK_MODEL_NAME}.zip`;
@@ -25,30 +27,13 @@ export const REQUIRED_MODEL_FILES = [
   "graph/phones/word_boundary.int",
 ];
 
-/** What decides where a user's data goes: passed in so every platform's answer can be tested anywhere. */
-export interface UserSystem {
-  readonly platform: NodeJS.Platform;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly home: string;
-}
-
-const thisSystem = (): UserSystem => ({ platform: process.platform, env: process.env, home: homedir() });
-
 /**
  * The folder models are installed in for this user: the platform's per-user data folder, never the
  * package's own folder, which a global install cannot write to. Written out rather than taken from
  * env-paths, whose Windows folder ends in `Data` and which reads the running process only.
  */
-export function modelsFolderFor({ platform, env, home }: UserSystem): string {
-  if (platform === "win32") {
-    const local = env.LOCALAPPDATA || path.win32.join(home, "AppData", "Local");
-    return path.win32.join(local, "her-faq", "models");
-  }
-  if (platform === "darwin")
-    return path.posix.join(home, "Library", "Application Support", "her-faq", "models");
-  // The XDG spec says a relative $XDG_DATA_HOME is invalid and must be ignored.
-  const data = env.XDG_DATA_HOME && path.posix.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : undefined;
-  return path.posix.join(data ?? path.posix.join(home, ".local", "share"), "her-faq", "models");
+export function modelsFolderFor(system: UserSystem): string {
+  return joinFor(system.platform)(userFolder("data", system), "models");
 }
 
 /** The models folder on this machine, for this user. */

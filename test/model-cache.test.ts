@@ -14,7 +14,7 @@ describe("the cache folder", () => {
     expect(cacheFolder({ XDG_CACHE_HOME: "cache" }, "linux", home)).toBe(join(home, ".cache", "her-faq"));
     expect(cacheFolder({}, "darwin", home)).toBe(join(home, "Library", "Caches", "her-faq"));
     expect(cacheFolder({ LOCALAPPDATA: "C:\\Users\\sam\\AppData\\Local" }, "win32", home)).toBe(
-      join("C:\\Users\\sam\\AppData\\Local", "her-faq", "Cache"),
+      "C:\\Users\\sam\\AppData\\Local\\her-faq\\Cache",
     );
     expect(cacheFolder({ [CACHE_FOLDER_VARIABLE]: "/tmp/elsewhere" }, "linux", home)).toBe("/tmp/elsewhere");
   });

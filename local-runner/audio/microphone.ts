@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import type { PvRecorder } from "@picovoice/pvrecorder-node";
 import { herFaq } from "../command-hint.js";
+import { SAMPLE_RATE } from "./wav.js";
 
 export class MicrophoneUnavailable extends Error {
   override readonly name = "MicrophoneUnavailable";
@@ -32,7 +33,6 @@ export interface MicrophoneOptions {
   readonly firstAudioTimeoutMs?: number;
 }
 
-const SAMPLE_RATE = 16_000;
 /** 32 ms per read. */
 const FRAME_SAMPLES = 512;
 /** About 5 s of audio held while the caller is busy (a recognizer finishing an utterance) before any is lost. */

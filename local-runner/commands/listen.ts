@@ -17,8 +17,8 @@ import type { Runtime } from "../runtime.js";
 import { UserError } from "../runtime.js";
 import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
-import { readTranscript } from "../voice.js";
-import { heardNothing, VoiceLoop } from "../voice-loop.js";
+import { answerReading, heardNothing } from "../voice.js";
+import { VoiceLoop } from "../voice-loop.js";
 import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
@@ -132,12 +132,10 @@ async function answerFile(runtime: Runtime, recognizer: Recognizer, file: string
   }
   const heard = transcribe(recognizer, pcm);
   if (heardNothing(heard)) return { file, error: "no speech was heard in it", transcript: "" };
-  const conversation = runtime.conversation();
-  const reading = readTranscript(conversation, heard);
-  const turn = await conversation.send(reading.resolution, reading.transcript.text);
+  const { transcript, turn } = await answerReading(runtime.conversation(), heard);
   return {
     file,
-    transcript: reading.transcript.text,
+    transcript: transcript.text,
     intent: intentOf(turn.resolution),
     speech: turn.speech,
     endSession: turn.endSession,

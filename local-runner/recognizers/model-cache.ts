@@ -8,7 +8,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
+import { userFolder } from "../user-folders.js";
 
 /** Names the cache folder to use instead of the user's own (tests, machines with a read-only home). */
 export const CACHE_FOLDER_VARIABLE = "HER_FAQ_CACHE_DIR";
@@ -19,14 +20,7 @@ export function cacheFolder(
   platform: NodeJS.Platform = process.platform,
   home: string = homedir(),
 ): string {
-  const override = env[CACHE_FOLDER_VARIABLE];
-  if (override) return override;
-  if (platform === "win32")
-    return join(env.LOCALAPPDATA || join(home, "AppData", "Local"), "her-faq", "Cache");
-  if (platform === "darwin") return join(home, "Library", "Caches", "her-faq");
-  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && isAbsolute(xdg) ? xdg : join(home, ".cache"), "her-faq");
+  return env[CACHE_FOLDER_VARIABLE] || userFolder("cache", { platform, env, home });
 }
 
 export type FileContents = Readonly<Record<string, string | Uint8Array>>;

@@ -25,7 +25,13 @@ import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
 import { trustedDomainReading, trustedGrammarReading } from "./rejection.js";
-import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
+import {
+  inOrder,
+  type RecognitionStream,
+  type Recognizer,
+  RecognizerUnavailable,
+  type Transcript,
+} from "./types.js";
 
 export const DEFAULT_POCKETSPHINX_MODEL = "/usr/share/pocketsphinx/model/en-us";
 const INSTALL_HINT = "install it with: sudo apt-get install pocketsphinx pocketsphinx-en-us";
@@ -183,13 +189,6 @@ interface Decoders {
   readonly mixed?: unknown;
   readonly domain?: unknown;
   readonly free?: unknown;
-}
-
-/** The readings that exist, as one transcript: each the alternative of the one before it. */
-function inOrder(readings: ReadonlyArray<Transcript | undefined>): Transcript {
-  const [first, ...rest] = readings.filter((reading) => reading !== undefined);
-  if (!first) return { text: "" };
-  return rest.length > 0 ? { ...first, alternative: inOrder(rest) } : first;
 }
 
 /** What a cached file was made from: its path, size and time, so a changed model is never read stale. */

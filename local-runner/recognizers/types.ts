@@ -41,6 +41,13 @@ export interface Recognizer {
   close(): void;
 }
 
+/** The readings that exist, best first, as one transcript: each the alternative of the one before it. */
+export function inOrder(readings: ReadonlyArray<Transcript | undefined>): Transcript {
+  const [first, ...rest] = readings.filter((reading) => reading !== undefined);
+  if (!first) return { text: "" };
+  return rest.length > 0 ? { ...first, alternative: inOrder(rest) } : first;
+}
+
 /** Recognizes a whole recording at once. */
 export function transcribe(recognizer: Recognizer, pcm: Int16Array, chunkSamples = 4000): Transcript {
   const stream = recognizer.start();

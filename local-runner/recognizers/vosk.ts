@@ -7,12 +7,18 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { missingModelFiles } from "../../models/vosk-model.js";
+import { SAMPLE_RATE } from "../audio/wav.js";
 import { herFaq } from "../command-hint.js";
 import { voskPhraseList } from "./grammar.js";
-import { type RecognitionStream, type Recognizer, RecognizerUnavailable, type Transcript } from "./types.js";
+import {
+  inOrder,
+  type RecognitionStream,
+  type Recognizer,
+  RecognizerUnavailable,
+  type Transcript,
+} from "./types.js";
 import { loadVoskLibrary, type VoskHandle, type VoskLibrary } from "./vosk-library.js";
 
-const SAMPLE_RATE = 16_000;
 /** Readings asked of libvosk for each utterance: the best and two runners-up. */
 const MAX_ALTERNATIVES = 3;
 const UNKNOWN = "[unk]";
@@ -178,7 +184,7 @@ export class VoskRecognizer implements Recognizer {
         const transcripts = all.map((reading) => this.transcriptOf(reading));
         // Speech the grammar does not hold: the runners-up are the same audio forced onto phrases.
         if (transcripts[0]?.outOfGrammar) return transcripts[0];
-        return chain(transcripts);
+        return inOrder(transcripts);
       },
     };
   }
@@ -248,11 +254,4 @@ export function readings(json: string): VoskReading[] {
   return confidences.length > 0
     ? [{ text, confidence: confidences.reduce((sum, value) => sum + value, 0) / confidences.length }]
     : [{ text }];
-}
-
-/** The readings as one transcript, each the alternative of the one before it. */
-function chain(transcripts: readonly Transcript[]): Transcript {
-  const [first, ...rest] = transcripts;
-  if (!first) return { text: "" };
-  return rest.length > 0 ? { ...first, alternative: chain(rest) } : first;
 }
