@@ -19,6 +19,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { interactionModelFor } from "../interaction-model/index.js";
+import { withNoise } from "../local-runner/audio/noise.js";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { readEvalFile } from "../local-runner/eval.js";
@@ -34,7 +35,6 @@ import {
 } from "../local-runner/speech-out/synthesize.js";
 import { answerTranscript } from "../local-runner/voice.js";
 import { faq } from "../skill/faq/index.js";
-import { withPinkNoise } from "./noise.js";
 
 const root = join(import.meta.dirname, "..");
 const option = (name: string) => {
@@ -109,7 +109,7 @@ async function measure(part: number, parts: number): Promise<Measured> {
         const key = `${voice}|${item.utterance}`;
         const clean = spoken.get(key) ?? synthesize(item.utterance, voice);
         spoken.set(key, clean);
-        const audio = withPinkNoise(clean, snr, index + 1);
+        const audio = withNoise(clean, "pink", snr, index + 1);
         const stream = recognizer.start();
         const started = performance.now();
         for (let offset = 0; offset < audio.length; offset += 1600)
