@@ -12,7 +12,7 @@ const probe = `her-faq-probe-${process.pid}`;
 const OPTION_LIKE = ["-h", "--version", `-w ${join(tmpdir(), `${probe}.wav`)} hello`];
 
 function missingEngines(): string | undefined {
-  for (const tool of ["text2wave", "espeak-ng"]) {
+  for (const tool of ["text2wave", "espeak-ng", "flite"]) {
     if (spawnSync(tool, ["--version"]).error)
       return `${tool} is not installed (see .ci/run for the apt packages)`;
   }
@@ -50,7 +50,7 @@ describe("text for a speech engine", () => {
 });
 
 withEngines(`speech synthesis${missing ? ` (skipped: ${missing})` : ""}`, () => {
-  const voices: readonly SynthVoice[] = ["espeak:en-us", "festival:kal_diphone"];
+  const voices: readonly SynthVoice[] = ["espeak:en-us", "festival:kal_diphone", "flite:slt"];
 
   it.each(voices.flatMap((voice) => OPTION_LIKE.map((text) => [voice, text] as const)))(
     "%s speaks %j as words, and writes no file",
@@ -65,4 +65,28 @@ withEngines(`speech synthesis${missing ? ` (skipped: ${missing})` : ""}`, () => 
       expect(written).toEqual([]);
     },
   );
+
+  it.each(["flite:slt", "flite:kal"] as const)("%s speaks at 16 kHz, at a speaking pace", (voice) => {
+    // kal speaks at 8 kHz, slt at 16: both come out at 16 kHz, so the length in samples is the duration.
+    const pcm = synthesize("how long is the movie her", voice);
+    const seconds = pcm.length / 16_000;
+    expect(seconds).toBeGreaterThan(0.8);
+    expect(seconds).toBeLessThan(4);
+    expect(level(pcm)).toBeGreaterThan(0.01);
+  });
+
+  it("refuses a flite voice it does not have, instead of speaking with its default one", () => {
+    expect(() => synthesize("hello", "flite:nosuch")).toThrow(/flite has no voice "nosuch"; it has: .*slt/);
+    expect(() => synthesize("hello", "flite:-o")).toThrow(new SynthesisError('"-o" is not a voice name'));
+  });
+
+  it("says how to install flite when it is missing", () => {
+    const path = process.env.PATH;
+    process.env.PATH = "";
+    try {
+      expect(() => synthesize("hello", "flite:slt")).toThrow(/install it with: sudo apt-get install flite/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 });

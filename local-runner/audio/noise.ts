@@ -112,8 +112,8 @@ const BABBLE_TALKERS: readonly SynthVoice[] = [
   "festival:kal_diphone",
   "espeak:en-us+m3",
   "espeak:en-gb+f2",
-  "espeak:en-us+f4",
-  "espeak:en+m7",
+  "flite:awb",
+  "flite:rms",
 ];
 
 /** Sentences each talker reads: a different run of them for each, so no two say the same thing at once. */

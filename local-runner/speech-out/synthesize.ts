@@ -1,7 +1,7 @@
 /**
- * Text to 16 kHz speech samples with the machine's own engines: festival (text2wave) and espeak-ng, both
- * given the text on stdin as plain text, never as an argument or Scheme. Used to speak answers to a file and
- * to test the voice path on real audio.
+ * Text to 16 kHz speech samples with the machine's own engines: festival (text2wave), espeak-ng and flite,
+ * each given the text on stdin as plain text, never as an argument or Scheme. Used to speak answers to a file
+ * and to test the voice path on real audio.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { decodeWav } from "../audio/wav.js";
 import { isSafeVoiceName, sanitizeForSpeech } from "./sanitize.js";
 
-/** "festival:cmu_us_slt_arctic_hts", "festival:kal_diphone", "espeak:en-us", ... */
-export type SynthVoice = `${"festival" | "espeak"}:${string}`;
+/** "festival:cmu_us_slt_arctic_hts", "festival:kal_diphone", "espeak:en-us", "flite:awb", ... */
+export type SynthVoice = `${"festival" | "espeak" | "flite"}:${string}`;
 
 export const DEFAULT_TEST_VOICES: readonly SynthVoice[] = [
   "festival:cmu_us_slt_arctic_hts",
@@ -29,6 +29,7 @@ export function synthesizeWav(text: string, voice: SynthVoice): Uint8Array {
   if (!isSafeVoiceName(name)) throw new SynthesisError(`"${name}" is not a voice name`);
   const spoken = sanitizeForSpeech(text);
   if (engine === "festival") return festivalWav(spoken, name);
+  if (engine === "flite") return fliteWav(spoken, name);
   // The text on stdin, never as an argument: one starting with "-" would be an option (-w FILE, --version).
   const run = spawnSync("espeak-ng", ["-v", name, "--stdout", "--stdin"], {
     input: spoken,
@@ -50,10 +51,39 @@ function festivalWav(spoken: string, name: string): Uint8Array {
   }
 }
 
+/**
+ * flite reads the text on stdin and writes a file. It speaks with its default voice, without a word, when
+ * asked for one it lacks, so the name is checked against its own list first.
+ */
+function fliteWav(spoken: string, name: string): Uint8Array {
+  const voices = fliteVoices();
+  if (!voices.includes(name)) {
+    throw new SynthesisError(`flite has no voice "${name}"; it has: ${voices.join(", ")}`);
+  }
+  const folder = mkdtempSync(join(tmpdir(), "her-faq-tts-"));
+  const file = join(folder, "speech.wav");
+  try {
+    checked(spawnSync("flite", ["-voice", name, "-o", file], { input: spoken }), `flite:${name}`, "flite");
+    return new Uint8Array(readFileSync(file));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+let fliteVoiceList: readonly string[] | undefined;
+
+/** The voices built into this flite ("Voices available: kal awb_time kal16 awb rms slt"). */
+function fliteVoices(): readonly string[] {
+  if (fliteVoiceList) return fliteVoiceList;
+  const listing = new TextDecoder().decode(checked(spawnSync("flite", ["-lv"]), "flite", "flite"));
+  fliteVoiceList = listing.replace(/^.*?:/, "").trim().split(/\s+/).filter(Boolean);
+  return fliteVoiceList;
+}
+
 function checked(
   run: ReturnType<typeof spawnSync>,
   voice: string,
-  engine: "festival" | "espeak-ng",
+  engine: "festival" | "espeak-ng" | "flite",
 ): Uint8Array {
   if (run.error) {
     throw new SynthesisError(
