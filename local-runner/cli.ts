@@ -1,6 +1,9 @@
 /** The `her-faq` command: the text front doors to the skill (ask, chat), dialog scripts and the eval. */
-import { Command, InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { NoiseKind } from "./audio/noise.js";
 import type { ListenOptions } from "./commands/listen.js";
+import type { Reporter } from "./commands/test.js";
 import { ENGINES, type Engine } from "./recognizers/engines.js";
 import { createRuntime, UserError } from "./runtime.js";
 import type { SynthVoice } from "./speech-out/synthesize.js";
@@ -96,19 +99,46 @@ models
     await (await commands.models()).downloadModel(options);
   });
 
+const DEFAULT_TEST_VOICE: SynthVoice = "festival:cmu_us_slt_arctic_hts";
+
+/** Every kind and reporter the command offers, listed here so the CLI need not load their modules to parse. */
+const NOISE_CHOICES: Record<NoiseKind, true> = { pink: true, white: true, babble: true };
+const REPORTER_CHOICES: Record<Reporter, true> = { text: true, junit: true };
+
 program
   .command("test")
-  .description("run dialog scripts (YAML) against the skill")
-  .argument("<scripts...>", "dialog script files")
-  .option("--voice", "speak each utterance and recognize it, instead of sending the text")
-  .option(
-    "--tts <voice>",
-    "with --voice: the voice that speaks (festival:NAME or espeak:NAME)",
-    parseSynthVoice,
+  .description("run dialog scripts (YAML) against the skill, as text or spoken and recognized")
+  .usage("[options] <scripts...>")
+  .argument("[scripts...]", "dialog script files")
+  .addOption(
+    new Option(
+      "--voice [voice]",
+      "speak each utterance in this voice (festival:NAME, espeak:NAME or flite:NAME) and recognize it, " +
+        "instead of sending the text; repeat it for a run per voice",
+    )
+      .preset(DEFAULT_TEST_VOICE)
+      .argParser(collect),
   )
-  .action(async (files: string[], options: { voice?: boolean; tts?: SynthVoice }, command: Command) => {
-    const voice = options.voice ? (options.tts ?? "festival:cmu_us_slt_arctic_hts") : undefined;
-    process.exitCode = await (await commands.test()).testScripts(runtimeOf(command), files, { voice });
+  .addOption(new Option("--tts <voice>").argParser(collect).hideHelp())
+  .addOption(
+    new Option("--noise <kind>", "with --voice: mix this noise into the speech").choices(
+      Object.keys(NOISE_CHOICES),
+    ),
+  )
+  .option("--snr <dB>", "with --noise: the signal-to-noise ratio in dB (default 10)", parseSnr)
+  .addOption(
+    new Option("--reporter <reporter>", "text, or junit for JUnit XML on standard output")
+      .choices(Object.keys(REPORTER_CHOICES))
+      .default("text"),
+  )
+  .action(async (files: string[], options: TestCommandOptions, command: Command) => {
+    const { voices, scripts } = voicesAndScripts(options, files);
+    process.exitCode = await (await commands.test()).testScripts(runtimeOf(command), scripts, {
+      voices,
+      noise: options.noise,
+      snr: options.snr,
+      reporter: options.reporter,
+    });
   });
 
 program
@@ -131,9 +161,55 @@ program
     await (await commands.serve()).serve({ ...options, port: options.port ?? portFromEnvironment() });
   });
 
-function parseSynthVoice(value: string): SynthVoice {
-  if (/^(festival|espeak):[A-Za-z0-9_+-]+$/.test(value)) return value as SynthVoice;
-  throw new InvalidArgumentError("give festival:VOICE or espeak:VOICE, e.g. festival:cmu_us_slt_arctic_hts");
+interface TestCommandOptions {
+  /** One entry per --voice: the value given, or the default voice for a bare --voice. */
+  readonly voice?: readonly string[];
+  /** The older spelling of --voice NAME. */
+  readonly tts?: readonly string[];
+  readonly noise?: NoiseKind;
+  readonly snr?: number;
+  readonly reporter?: Reporter;
+}
+
+function collect(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The voices to speak with and the scripts to run. A bare --voice (the default voice) may be followed by a
+ * script, which the option then takes as its value: a value that names no voice is a script.
+ */
+function voicesAndScripts(
+  options: TestCommandOptions,
+  files: readonly string[],
+): { voices: SynthVoice[]; scripts: string[] } {
+  const values = options.voice ?? [];
+  const isVoice = (value: string) => /^[A-Za-z][\w-]*:/.test(value) && !existsSync(value);
+  const scripts = [...values.filter((value) => !isVoice(value)), ...files];
+  if (scripts.length === 0) {
+    throw new UserError("give at least one dialog script, e.g. her-faq test test/dialogs/faq.yaml");
+  }
+  let named = values.filter(isVoice);
+  // `--voice --tts NAME`, as the command was once spelled: the bare --voice only turned speech on.
+  if (options.tts) named = [...named.filter((value) => value !== DEFAULT_TEST_VOICE), ...options.tts];
+  const voices = named.map(synthVoiceOf);
+  if (values.length > 0 && voices.length === 0) voices.push(DEFAULT_TEST_VOICE);
+  return { voices, scripts };
+}
+
+function synthVoiceOf(value: string): SynthVoice {
+  if (/^(festival|espeak|flite):[A-Za-z0-9][A-Za-z0-9_+-]*$/.test(value)) return value as SynthVoice;
+  throw new UserError(
+    `"${value}" is not a voice: give festival:NAME, espeak:NAME or flite:NAME, e.g. --voice flite:slt`,
+  );
+}
+
+function parseSnr(value: string): number {
+  const snr = Number(value);
+  if (value.trim() === "" || !Number.isFinite(snr)) {
+    throw new InvalidArgumentError("give the signal-to-noise ratio in dB, e.g. 10");
+  }
+  return snr;
 }
 
 function parseEngine(value: string): Engine {

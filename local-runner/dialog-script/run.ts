@@ -13,14 +13,25 @@ export interface StepFailure {
   readonly message: string;
 }
 
+/** A step as it was taken: for a `say` step, also the words the skill acted on. */
+export interface StepRecord {
+  readonly step: number;
+  readonly request: string;
+  /** On the voice path, what the recognizer heard ("" for nothing); on the text path, the text itself. */
+  readonly heard?: string;
+}
+
 export interface TestResult {
   readonly script: string;
   readonly test: string;
   readonly failures: readonly StepFailure[];
   readonly turns: readonly Turn[];
+  /** The steps taken, up to the one the skill failed on. */
+  readonly steps: readonly StepRecord[];
+  readonly seconds: number;
 }
 
-/** Something that turns a step into a Turn: the text path, or (later) speech synthesis + recognition. */
+/** Something that turns a step into a Turn: the text path, or speech synthesis + recognition. */
 export type Utter = (conversation: Conversation, utterance: string) => Promise<Turn>;
 
 export interface RunOptions {
@@ -45,6 +56,8 @@ export async function runDialogTest(
   const utter = options.utter ?? ((c: Conversation, utterance: string) => c.say(utterance));
   const failures: StepFailure[] = [];
   const turns: Turn[] = [];
+  const steps: StepRecord[] = [];
+  const started = performance.now();
   for (const [index, step] of test.steps.entries()) {
     const request = describeRequest(step);
     let turn: Turn;
@@ -55,9 +68,12 @@ export async function runDialogTest(
       break;
     }
     turns.push(turn);
+    const heard = step.say === undefined ? undefined : (turn.utterance ?? "");
+    steps.push({ step: index + 1, request, heard });
     for (const message of checkStep(step, turn)) failures.push({ step: index + 1, request, message });
   }
-  return { script: script.name, test: test.name, failures, turns };
+  const seconds = (performance.now() - started) / 1000;
+  return { script: script.name, test: test.name, failures, turns, steps, seconds };
 }
 
 function takeStep(conversation: Conversation, step: Step, utter: Utter): Promise<Turn> {
