@@ -3,11 +3,11 @@
  * recognizer heard beside each step; noise mixed in; JUnit XML for CI; and the option mistakes it refuses.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import { repoRoot } from "./paths.js";
 
@@ -40,6 +40,7 @@ if (missing && process.env.CI) throw new Error(`CI tests her-faq test --voice, b
 const withSpeech = missing ? describe.skip : describe;
 
 const folder = mkdtempSync(join(tmpdir(), "her-faq-voice-test-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const script = (name: string, source: string) => {
   const file = join(folder, name);
   writeFileSync(file, source);
