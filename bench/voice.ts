@@ -1,27 +1,39 @@
 /**
- * Spoken accuracy and latency of the voice front door: seed questions and eval files synthesized with
- * several voices, clean and mixed with pink noise at 20, 10 and 5 dB SNR, recognized, resolved and answered.
- * Writes docs/bench/voice.{md,json} and docs/bench/voice-accuracy.svg; prints the headline figures. The
- * utterances are shared among one worker process per core.
+ * The voice benchmark: how well the voice front door answers and turns away synthetic speech, clean and in
+ * noise, by voices it was tuned with and voices it never heard, and how fast. Writes voice.md, voice.json
+ * and SVG plots to docs/bench (or --out), and prints the headline figures; the tables and plots are drawn
+ * by voice-report.ts and plot.ts.
  *
- *   npm run bench:voice [-- --sets seed,dev,holdout-c --voices festival:cmu_us_slt_arctic_hts,espeak:en-us]
- *   npm run bench:voice -- --startup [--runs 7]   (start-up only: prints, writes nothing)
+ *   npm run bench:voice                                      the full run (one worker per core)
+ *   npm run bench:voice -- --sets seed --voices flite:slt --limit 4 --out /tmp/bench --skip-startup
+ *   npm run bench:voice -- --startup [--runs 7]              start-up only: prints, writes nothing
+ *   npm run bench:voice -- --plan                            what would be measured, by whom: prints only
+ *   npm run bench:voice -- --from FILE [--out DIR]            the report again from an earlier run's --raw FILE
+ *
+ * Clean speech is every item spoken by every voice. Each noise condition (pink, white, babble at 20, 10, 5
+ * and 0 dB) hears a share of the items (--noise-share, half by default; the half alternates from one SNR to
+ * the next), each spoken by one voice taken in turn, so every voice is heard in every noise. At one SNR the
+ * three noises hear the same items in the same voices, so the noises compare like for like.
  *
  * Start-up is measured first, whole-process: `her-faq listen --engine pocketsphinx --json --wav` on one
  * file (run `npm run build` first), with an empty cache once and then with the cache filled, next to a bare
  * `node -e 0`.
  *
- * holdout-c is blind: written for this benchmark by someone who never saw the samples, never used to tune.
+ * holdout-c and holdout-d are blind: written by someone who never saw the samples, never used to tune; the
+ * calibration (bench/calibrate-voice.ts) never reads holdout-d nor the unseen voices.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import cliProgress from "cli-progress";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { interactionModelFor } from "../interaction-model/index.js";
-import { withNoise } from "../local-runner/audio/noise.js";
+import { NOISE_KINDS, withNoise } from "../local-runner/audio/noise.js";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
+import { ANSWER_THRESHOLD, decide } from "../local-runner/decision.js";
 import { readEvalFile } from "../local-runner/eval.js";
 import { CACHE_FOLDER_VARIABLE } from "../local-runner/recognizers/model-cache.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
@@ -33,19 +45,105 @@ import {
   synthesize,
   synthesizeWav,
 } from "../local-runner/speech-out/synthesize.js";
-import { answerTranscript } from "../local-runner/voice.js";
+import { answerReading } from "../local-runner/voice.js";
 import { faq } from "../skill/faq/index.js";
+import {
+  type BenchConfig,
+  type Condition,
+  conditionLabel,
+  curveDisagreements,
+  figuresOf,
+  headlineTable,
+  type Latency,
+  type Measured,
+  markdownOf,
+  plotsOf,
+  quantile,
+  SNRS,
+  type StartupFigures,
+  startupTable,
+  type UtteranceRecord,
+} from "./voice-report.js";
 
 const root = join(import.meta.dirname, "..");
-const option = (name: string) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1]?.split(",") : undefined;
+
+/** Voices nothing was tuned on: the policy was calibrated with DEFAULT_TEST_VOICES alone. */
+const UNSEEN_VOICES: readonly SynthVoice[] = [
+  "flite:awb",
+  "flite:rms",
+  "flite:slt",
+  "flite:kal16",
+  "espeak:en-us+f4",
+  "espeak:en-us+m3",
+];
+const SET_FILES: Readonly<Record<string, string | null>> = {
+  seed: null,
+  dev: join(root, "..", "shared", "eval", "dev.tsv"),
+  holdout: join(root, "test", "eval", "holdout.tsv"),
+  "holdout-b": join(root, "test", "eval", "holdout-b.tsv"),
+  "holdout-c": join(root, "test", "eval", "holdout-c.tsv"),
+  "holdout-d": join(root, "test", "eval", "holdout-d.tsv"),
 };
-const voices = (option("voices") ?? DEFAULT_TEST_VOICES) as SynthVoice[];
-const setNames = option("sets") ?? ["seed", "dev", "holdout-c"];
-/** "k/n": this process measures every n-th utterance from the k-th, and writes raw results to --raw. */
-const shard = option("shard")?.[0]?.split("/").map(Number) as [number, number] | undefined;
-const SNRS = [Number.POSITIVE_INFINITY, 20, 10, 5];
+const CONDITIONS: readonly Condition[] = [
+  { noise: "clean", snr: null },
+  ...NOISE_KINDS.flatMap((noise) => SNRS.map((snr) => ({ noise, snr }))),
+];
+/** Samples fed to the recognizer at a time: 100 ms, as a microphone delivers them. */
+const CHUNK = 1600;
+
+interface Options {
+  readonly sets: string[];
+  readonly voices: SynthVoice[];
+  readonly noiseShare: number;
+  readonly limit?: number;
+  readonly out: string;
+  readonly raw?: string;
+  readonly from?: string;
+  readonly workers: number;
+  readonly startup?: boolean;
+  readonly skipStartup?: boolean;
+  readonly plan?: boolean;
+  readonly runs: number;
+  readonly shard?: [number, number];
+}
+
+const options = new Command("bench:voice")
+  .description("spoken accuracy, rejection, speed and latency of the voice front door")
+  .option("--sets <names>", `comma-separated, from ${Object.keys(SET_FILES).join(", ")}`, parseSets, [
+    "seed",
+    "holdout-d",
+  ])
+  .option("--voices <voices>", "comma-separated festival:NAME, espeak:NAME or flite:NAME", parseVoices, [
+    ...DEFAULT_TEST_VOICES,
+    ...UNSEEN_VOICES,
+  ])
+  .option(
+    "--noise-share <fraction>",
+    "share of the items each noise condition hears, 0 to 1",
+    parseShare,
+    0.5,
+  )
+  .option("--limit <n>", "at most n items from each set, spread over it (for a quick try)", parseCount)
+  .option("--out <dir>", "folder for voice.md, voice.json and the plots", join(root, "docs", "bench"))
+  .option("--raw <file>", "also write every utterance's record (and the run's settings) to this JSON file")
+  .option("--from <file>", "write the report from a --raw file of an earlier run, measuring nothing")
+  .option(
+    "--workers <n>",
+    "worker processes (default: one per core, at most 4)",
+    parseCount,
+    Math.max(1, Math.min(availableParallelism(), 4)),
+  )
+  .option("--startup", "measure start-up only: print it, write nothing")
+  .option("--skip-startup", "leave start-up out (measuring it needs npm run build)")
+  .option("--plan", "print how many utterances each condition, voice and worker gets, and stop")
+  .option("--runs <n>", "start-up runs", parseCount, 5)
+  .addOption(
+    new Option("--shard <k/n>", "worker k of n (used by the benchmark itself)")
+      .argParser(parseShard)
+      .hideHelp(),
+  )
+  .parse()
+  .opts<Options>();
 
 interface Item {
   readonly set: string;
@@ -54,144 +152,224 @@ interface Item {
   readonly expectation: string;
 }
 
-const items: Item[] = [];
-for (const set of setNames) {
-  if (set === "seed")
-    for (const entry of faq)
-      items.push({ set, utterance: entry.question, expectation: entry.answer.slice(0, 40) });
-  else {
-    const file =
-      set === "dev"
-        ? join(root, "..", "shared", "eval", "dev.tsv")
-        : join(root, "test", "eval", `${set}.tsv`);
-    for (const row of readEvalFile(file)) {
-      if (row.expectation !== "@help" && row.expectation !== "@stop")
-        items.push({ set, utterance: row.utterance, expectation: row.expectation });
+/** One utterance to measure: an item, spoken by a voice, in a condition (indexes into their lists). */
+interface Job {
+  readonly condition: number;
+  readonly item: number;
+  readonly voice: number;
+}
+
+interface WorkerResult {
+  readonly recognizer: string;
+  readonly records: UtteranceRecord[];
+  readonly latency: Latency;
+  readonly peakRssMiB: number;
+}
+
+type WorkerMessage = { kind: "progress"; condition: string } | { kind: "done"; result: WorkerResult };
+
+const items = itemsOf(options.sets, options.limit);
+const jobs = jobsFor(items.length, options.voices.length, options.noiseShare);
+
+/** The sets' items, leaving out @help and @stop rows; with a limit, that many spread over each set. */
+function itemsOf(sets: readonly string[], limit: number | undefined): Item[] {
+  return sets.flatMap((set) => {
+    const file = SET_FILES[set];
+    const all: Item[] = file
+      ? readEvalFile(file)
+          .filter((row) => row.expectation !== "@help" && row.expectation !== "@stop")
+          .map((row) => ({ set, utterance: row.utterance, expectation: row.expectation }))
+      : faq.map((entry) => ({ set, utterance: entry.question, expectation: entry.answer.slice(0, 40) }));
+    if (limit === undefined || limit >= all.length) return all;
+    return Array.from({ length: limit }, (_, i) => all[Math.floor(((i + 0.5) * all.length) / limit)] as Item);
+  });
+}
+
+/** Every utterance to measure, in the order a worker measures them: by condition, then voice, then item. */
+function jobsFor(itemCount: number, voiceCount: number, share: number): Job[] {
+  const jobs: Job[] = [];
+  for (const [condition, { noise, snr }] of CONDITIONS.entries()) {
+    if (noise === "clean") {
+      for (let voice = 0; voice < voiceCount; voice++)
+        for (let item = 0; item < itemCount; item++) jobs.push({ condition, item, voice });
+      continue;
     }
+    // Shifted by the SNR's place, so the share taken moves from one SNR to the next, and the three noises
+    // at one SNR take the same items in the same voices.
+    const shift = SNRS.indexOf(snr as number);
+    const heard: Job[] = [];
+    for (let item = 0; item < itemCount; item++) {
+      if (Math.floor((item + shift + 1) * share) === Math.floor((item + shift) * share)) continue;
+      heard.push({ condition, item, voice: (heard.length + shift) % voiceCount });
+    }
+    jobs.push(...heard.sort((a, b) => a.voice - b.voice || a.item - b.item));
   }
+  return jobs;
 }
 
-type Result = {
-  voice: string;
-  snr: number;
-  set: string;
-  utterance: string;
-  heard: string;
-  intent: string;
-  correct: boolean;
-};
-interface Measured {
-  results: Result[];
-  latency: { recognizeAfterEnd: number[]; resolveAndSkill: number[]; firstAudio: number[]; rtf: number[] };
-  peakRss: number;
+/**
+ * Which worker measures each job. All the jobs of one item in one voice go to one worker, which then
+ * synthesizes it once; those items are dealt out in turn, the most-used first, so the workers get alike.
+ */
+function workerOf(jobs: readonly Job[], parts: number): (job: Job) => number {
+  const key = (job: Job) => job.voice * items.length + job.item;
+  const uses = new Map<number, number>();
+  for (const job of jobs) uses.set(key(job), (uses.get(key(job)) ?? 0) + 1);
+  const order = [...uses].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const owner = new Map(order.map(([pair], index) => [pair, index % parts]));
+  return (job) => owner.get(key(job)) as number;
 }
 
-async function measure(part: number, parts: number): Promise<Measured> {
+const lower = (text: string) => text.toLowerCase();
+
+/** What the skill said is right for the item: the expected phrase, or for out-of-domain speech no FAQ answer. */
+function rightAnswer(item: Item, speech: string): boolean {
+  const said = lower(speech);
+  return item.expectation === "@fallback"
+    ? !faq.some((entry) => said.includes(lower(entry.answer)))
+    : said.includes(lower(item.expectation));
+}
+
+/** A worker: measures its share of the jobs and sends the records back. */
+async function measure(part: number, parts: number): Promise<WorkerResult> {
   const runtime = createRuntime();
   const recognizer = createRecognizer(interactionModelFor("en-US"));
-  const lower = (text: string) => text.toLowerCase();
-  const results: Result[] = [];
-  const latency = {
-    recognizeAfterEnd: [] as number[],
-    resolveAndSkill: [] as number[],
-    firstAudio: [] as number[],
-    rtf: [] as number[],
-  };
+  const meaningOf = (text: string) => runtime.resolver.resolve(text);
+  const owner = workerOf(jobs, parts);
+  const mine = jobs.filter((job) => owner(job) === part);
+  const records: UtteranceRecord[] = [];
+  const latency: Latency = { recognizeAfterEnd: [], resolveAndSkill: [], firstAudio: [] };
   let peakRss = 0;
 
-  // One conversation per voice and noise level, as one speaker in one room: PocketSphinx normalises each
-  // utterance's features with a mean carried over from the utterances before it.
-  const spoken = new Map<string, Int16Array>();
-  for (const snr of SNRS) {
-    for (const [voiceIndex, voice] of voices.entries()) {
-      for (const [index, item] of items.entries()) {
-        if ((voiceIndex * items.length + index) % parts !== part) continue;
-        const key = `${voice}|${item.utterance}`;
-        const clean = spoken.get(key) ?? synthesize(item.utterance, voice);
-        spoken.set(key, clean);
-        const audio = withNoise(clean, "pink", snr, index + 1);
-        const stream = recognizer.start();
-        const started = performance.now();
-        for (let offset = 0; offset < audio.length; offset += 1600)
-          stream.accept(audio.subarray(offset, offset + 1600));
-        const fedAll = performance.now();
-        const transcript = stream.finish();
-        const recognized = performance.now();
-        const turn = await answerTranscript(runtime.conversation(), transcript);
-        const answered = performance.now();
-        const speech = lower(turn.speech);
-        const correct =
-          item.expectation === "@fallback"
-            ? !faq.some((entry) => speech.includes(lower(entry.answer)))
-            : speech.includes(lower(item.expectation));
-        results.push({
-          voice,
-          snr,
-          set: item.set,
-          utterance: item.utterance,
-          heard: transcript.text,
-          intent: intentOf(turn.resolution),
-          correct,
-        });
-        if (snr === Number.POSITIVE_INFINITY) {
-          latency.recognizeAfterEnd.push(recognized - fedAll);
-          latency.resolveAndSkill.push(answered - recognized);
-          latency.rtf.push((recognized - started) / ((1000 * audio.length) / SAMPLE_RATE));
-          if (latency.firstAudio.length < 10 && item.set === "seed") {
-            // Time to the first answer audio: synthesizing the answer is the part a listener waits for.
-            const t0 = performance.now();
-            // The speaker's first sentence, as SaySpeaker sends it to festival.
-            const first = sentencesOf(sanitizeForSpeech(turn.speech))[0] ?? "";
-            synthesizeWav(first, "festival:cmu_us_slt_arctic_hts");
-            latency.firstAudio.push(recognized - fedAll + (answered - recognized) + (performance.now() - t0));
-          }
-        }
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  // Clean speech is kept while noisier conditions still need it. The recognizer carries its feature
+  // normalisation over from one utterance to the next, so the order (a condition at a time, a voice at a
+  // time) is that of one speaker in one room.
+  const spoken = new Map<string, { pcm: Int16Array; uses: number }>();
+  for (const job of mine) {
+    const key = `${job.voice}|${job.item}`;
+    const entry = spoken.get(key);
+    if (entry) entry.uses++;
+    else spoken.set(key, { pcm: new Int16Array(0), uses: 1 });
+  }
+  for (const job of mine) {
+    const item = items[job.item] as Item;
+    const voice = options.voices[job.voice] as SynthVoice;
+    const condition = CONDITIONS[job.condition] as Condition;
+    const key = `${job.voice}|${job.item}`;
+    const cached = spoken.get(key) as { pcm: Int16Array; uses: number };
+    if (cached.pcm.length === 0) cached.pcm = synthesize(item.utterance, voice);
+    const clean = cached.pcm;
+    if (--cached.uses === 0) spoken.delete(key);
+    const audio =
+      condition.noise === "clean"
+        ? clean
+        : withNoise(
+            clean,
+            condition.noise,
+            condition.snr as number,
+            1 + job.item * CONDITIONS.length + job.condition,
+          );
+
+    const stream = recognizer.start();
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    for (let offset = 0; offset < audio.length; offset += CHUNK)
+      stream.accept(audio.subarray(offset, offset + CHUNK));
+    const fedAll = performance.now();
+    const transcript = await stream.finish();
+    const recognized = performance.now();
+    const cpu = process.cpuUsage(cpuBefore);
+    const { decision, turn } = await answerReading(runtime.conversation(), transcript);
+    const answered = performance.now();
+    // The best reading whatever the threshold, and what acting on it would say, for the threshold curve.
+    const best = decide(transcript, meaningOf, 0);
+    const actedOn = best.reading ? await runtime.conversation().send(best.resolution, best.text) : undefined;
+
+    records.push({
+      voice,
+      set: item.set,
+      utterance: item.utterance,
+      expectation: item.expectation,
+      noise: condition.noise,
+      snr: condition.snr,
+      inDomain: item.expectation !== "@fallback",
+      heard: decision.text,
+      intent: intentOf(turn.resolution),
+      correct: rightAnswer(item, turn.speech),
+      score: decision.score,
+      best: actedOn ? { score: best.score, correct: rightAnswer(item, actedOn.speech) } : null,
+      audioSeconds: audio.length / SAMPLE_RATE,
+      decodeMs: recognized - started,
+      decodeCpuMs: (cpu.user + cpu.system) / 1000,
+    });
+    if (condition.noise === "clean") {
+      latency.recognizeAfterEnd.push(recognized - fedAll);
+      latency.resolveAndSkill.push(answered - recognized);
+      if (latency.firstAudio.length < 10 && item.expectation !== "@fallback") {
+        // Time to the first answer audio: synthesizing the answer is the part a listener waits for. The
+        // speaker's first sentence, as SaySpeaker sends it to festival.
+        const t0 = performance.now();
+        const first = sentencesOf(sanitizeForSpeech(turn.speech))[0] ?? "";
+        synthesizeWav(first, "festival:cmu_us_slt_arctic_hts");
+        latency.firstAudio.push(answered - fedAll + (performance.now() - t0));
       }
     }
-    console.log(`  worker ${part + 1}/${parts}: ${Number.isFinite(snr) ? `${snr} dB` : "clean"} done`);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    process.send?.({ kind: "progress", condition: conditionLabel(condition) } satisfies WorkerMessage);
   }
+  const name = recognizer.name;
   recognizer.close();
-  return { results, latency, peakRss };
+  return { recognizer: name, records, latency, peakRssMiB: peakRss / 2 ** 20 };
 }
 
-/** Runs one worker per core on a share of the utterances, and gathers what they measured. */
-async function measureInParallel(): Promise<Measured> {
-  const parts = Math.max(1, Math.min(availableParallelism(), 4));
-  const folder = mkdtempSync(join(tmpdir(), "her-faq-bench-"));
-  try {
-    const runs = Array.from({ length: parts }, (_, part) => {
-      const raw = join(folder, `${part}.json`);
-      const args = [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2)];
-      const child = spawn(process.execPath, [...args, "--shard", `${part}/${parts}`, "--raw", raw], {
-        stdio: ["ignore", "inherit", "inherit"],
-      });
-      return new Promise<Measured>((resolve, reject) =>
-        child.on("close", (code) =>
-          code === 0
-            ? resolve(
-                JSON.parse(readFileSync(raw, "utf8"), (key, value) =>
-                  key === "snr" && value === null ? Number.POSITIVE_INFINITY : value,
-                ) as Measured,
-              )
-            : reject(new Error(`benchmark worker ${part} exited with ${code}`)),
-        ),
-      );
+/** Runs the workers, shows their progress, and gathers what they measured. */
+async function measureInParallel(parts: number): Promise<WorkerResult[]> {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "{bar} {value}/{total} utterances | {condition} | {duration_formatted}, eta {eta_formatted}",
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 30_000,
+      etaBuffer: 200,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(jobs.length, 0, { condition: "starting" });
+  const children: ChildProcess[] = [];
+  const runs = Array.from({ length: parts }, (_, part) => {
+    const child = fork(process.argv[1] as string, [...process.argv.slice(2), "--shard", `${part}/${parts}`], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    const measured = await Promise.all(runs);
-    return {
-      results: measured.flatMap((m) => m.results),
-      latency: {
-        recognizeAfterEnd: measured.flatMap((m) => m.latency.recognizeAfterEnd),
-        resolveAndSkill: measured.flatMap((m) => m.latency.resolveAndSkill),
-        firstAudio: measured.flatMap((m) => m.latency.firstAudio),
-        rtf: measured.flatMap((m) => m.latency.rtf),
-      },
-      peakRss: Math.max(...measured.map((m) => m.peakRss)),
-    };
+    children.push(child);
+    let result: WorkerResult | undefined;
+    child.on("message", (message: WorkerMessage) => {
+      if (message.kind === "progress") bar.increment({ condition: message.condition });
+      else result = message.result;
+    });
+    return new Promise<WorkerResult>((resolve, reject) =>
+      child.on("exit", (code, signal) =>
+        code === 0 && result
+          ? resolve(result)
+          : reject(
+              new Error(`benchmark worker ${part + 1} of ${parts} stopped (${signal ?? `exit ${code}`})`),
+            ),
+      ),
+    );
+  });
+  try {
+    return await Promise.all(runs);
+  } catch (error) {
+    for (const child of children) if (child.exitCode === null) child.kill();
+    throw error;
   } finally {
-    rmSync(folder, { recursive: true, force: true });
+    bar.stop();
   }
+}
+
+/** Fails in seconds rather than minutes: every voice speaks, and the babble track is made once, here. */
+function preflight(): void {
+  for (const voice of options.voices) synthesize("hello", voice);
+  withNoise(synthesize("hello", options.voices[0] as SynthVoice), "babble", 10, 1);
 }
 
 interface ProcessRun {
@@ -214,18 +392,11 @@ function runNode(args: readonly string[], env: NodeJS.ProcessEnv): ProcessRun {
   return { wallMs, peakRssMiB: Number(peak[1]) / 1024 };
 }
 
-interface StartupFigures {
-  readonly runs: number;
-  readonly bareNode: { wallMs: number; peakRssMiB: number };
-  readonly coldCache: { wallMs: number; peakRssMiB: number };
-  readonly warmCache: { wallMs: number; peakRssMiB: number; maxPeakRssMiB: number };
-}
-
 /** Whole-process start-up of one-file listening, cold cache once, then warm, next to a bare node. */
 function measureStartup(runs: number): StartupFigures {
   const cli = join(root, "bin", "her-faq.js");
   if (!existsSync(join(root, "dist", "cli.js")))
-    throw new Error("the CLI is not built: run npm run build first");
+    throw new Error("the CLI is not built: run npm run build first, or pass --skip-startup");
   const folder = mkdtempSync(join(tmpdir(), "her-faq-startup-"));
   try {
     const question = join(folder, "question.wav");
@@ -241,7 +412,11 @@ function measureStartup(runs: number): StartupFigures {
       warm.push(runNode(listen, env));
       bare.push(runNode(["-e", "0"], env));
     }
-    const medianOf = (values: ProcessRun[], key: keyof ProcessRun) => median(values.map((v) => v[key]));
+    const medianOf = (values: ProcessRun[], key: keyof ProcessRun) =>
+      quantile(
+        values.map((v) => v[key]),
+        0.5,
+      );
     return {
       runs,
       bareNode: { wallMs: medianOf(bare, "wallMs"), peakRssMiB: medianOf(bare, "peakRssMiB") },
@@ -257,140 +432,177 @@ function measureStartup(runs: number): StartupFigures {
   }
 }
 
-function startupTable(figures: StartupFigures): string[] {
-  const row = (name: string, wallMs: number, rssMiB: number) =>
-    `| ${name} | ${wallMs.toFixed(0)} ms | ${rssMiB.toFixed(0)} MiB |`;
-  return [
-    `| start-up, whole process (${availableParallelism()} cores; medians of ${figures.runs} runs) | wall | peak RSS |`,
-    "|---|---|---|",
-    row("`node -e 0`", figures.bareNode.wallMs, figures.bareNode.peakRssMiB),
-    row(
-      "`listen --json --wav`, one file, empty cache (one run)",
-      figures.coldCache.wallMs,
-      figures.coldCache.peakRssMiB,
-    ),
-    row(
-      "`listen --json --wav`, one file, cache filled",
-      figures.warmCache.wallMs,
-      figures.warmCache.peakRssMiB,
-    ),
-  ];
-}
+/** Floats to four decimals: the figures, not the noise of the arithmetic. */
+const rounded = (_key: string, value: unknown) =>
+  typeof value === "number" && !Number.isInteger(value) ? Number(value.toFixed(4)) : value;
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-if (shard) {
-  writeFileSync(option("raw")?.[0] as string, JSON.stringify(await measure(shard[0], shard[1])));
-  process.exit(0);
-}
-const runs = Number(option("runs")?.[0] ?? 5);
-console.log(`start-up: ${runs} runs of one-file listening, and of a bare node...`);
-const startup = measureStartup(runs);
-const startupLines = startupTable(startup);
-console.log(`\n${startupLines.join("\n")}\n`);
-if (process.argv.includes("--startup")) process.exit(0);
-
-console.log(`${items.length} utterances x ${voices.length} voices x ${SNRS.length} noise levels`);
-const { results, latency, peakRss } = await measureInParallel();
-
-const label = (snr: number) => (Number.isFinite(snr) ? `${snr} dB` : "clean");
-const rate = (subset: typeof results) =>
-  subset.length === 0 ? Number.NaN : subset.filter((r) => r.correct).length / subset.length;
-const pct = (x: number) => (Number.isNaN(x) ? "-" : `${(100 * x).toFixed(1)}%`);
-const p95 = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] ?? Number.NaN;
-
-const table: string[] = [
-  `| set | kind | voice | ${SNRS.map(label).join(" | ")} |`,
-  `|---|---|---|${SNRS.map(() => "---").join("|")}|`,
-];
-const summary: Record<string, Record<string, number>> = {};
-for (const set of setNames) {
-  for (const kind of ["answer", "reject"] as const) {
-    for (const voice of [...voices, "all"]) {
-      const subset = results.filter(
-        (r) =>
-          r.set === set &&
-          (voice === "all" || r.voice === voice) &&
-          (kind === "reject") ===
-            (items.find((i) => i.utterance === r.utterance && i.set === set)?.expectation === "@fallback"),
-      );
-      if (subset.length === 0) continue;
-      const row = SNRS.map((snr) => rate(subset.filter((r) => r.snr === snr)));
-      table.push(
-        `| ${set} | ${kind === "answer" ? "FAQ answered" : "out-of-domain rejected"} | ${voice} | ${row.map(pct).join(" | ")} |`,
-      );
-      if (voice === "all")
-        summary[`${set} ${kind}`] = Object.fromEntries(SNRS.map((snr, i) => [label(snr), row[i] as number]));
-    }
+async function main(): Promise<void> {
+  if (options.shard) {
+    const result = await measure(...options.shard);
+    process.send?.({ kind: "done", result } satisfies WorkerMessage, () => process.disconnect());
+    return;
   }
+  if (options.plan) return printPlan(Math.min(options.workers, jobs.length));
+  const measured = options.from
+    ? (JSON.parse(readFileSync(options.from, "utf8")) as Measured)
+    : await measureAll();
+  if (measured) report(measured);
 }
-const figures = {
-  recognitionAfterEndOfAudioMs: {
-    median: median(latency.recognizeAfterEnd),
-    p95: p95(latency.recognizeAfterEnd),
-  },
-  resolveAndSkillMs: { median: median(latency.resolveAndSkill), p95: p95(latency.resolveAndSkill) },
-  timeToFirstAnswerAudioMs: { median: median(latency.firstAudio) },
-  realTimeFactor: { median: median(latency.rtf), p95: p95(latency.rtf) },
-  peakRssMiB: Math.round(peakRss / 2 ** 20),
-  startup,
-};
 
-const svg = plot(summary);
-mkdirSync(join(root, "docs", "bench"), { recursive: true });
-writeFileSync(
-  join(root, "docs", "bench", "voice.json"),
-  `${JSON.stringify({ voices, sets: setNames, summary, figures, results }, null, 1)}\n`,
-);
-writeFileSync(join(root, "docs", "bench", "voice-accuracy.svg"), svg);
-const markdown = [
-  "# Voice benchmark (PocketSphinx, synthetic speech)",
-  "",
-  `Voices: ${voices.join(", ")}. Noise: pink, mixed at the given SNR. Utterances: ${items.length} per voice.`,
-  "",
-  ...table,
-  "",
-  "| latency (clean audio, 2 cores) | median | p95 |",
-  "|---|---|---|",
-  `| final transcript after the end of audio | ${figures.recognitionAfterEndOfAudioMs.median.toFixed(0)} ms | ${figures.recognitionAfterEndOfAudioMs.p95.toFixed(0)} ms |`,
-  `| resolve + skill | ${figures.resolveAndSkillMs.median.toFixed(1)} ms | ${figures.resolveAndSkillMs.p95.toFixed(1)} ms |`,
-  `| first answer audio synthesized (first sentence, festival) after end of audio | ${figures.timeToFirstAnswerAudioMs.median.toFixed(0)} ms | |`,
-  `| recognizer real-time factor | ${figures.realTimeFactor.median.toFixed(3)} | ${figures.realTimeFactor.p95.toFixed(3)} |`,
-  `| peak memory (RSS) | ${figures.peakRssMiB} MiB | |`,
-  "",
-  ...startupLines,
-  "",
-  "![accuracy against SNR](voice-accuracy.svg)",
-  "",
-].join("\n");
-writeFileSync(join(root, "docs", "bench", "voice.md"), markdown);
-console.log(`\n${markdown}\nwrote docs/bench/voice.md, docs/bench/voice.json, docs/bench/voice-accuracy.svg`);
+/** Start-up, then every utterance; nothing more with --startup. */
+async function measureAll(): Promise<Measured | undefined> {
+  let startup: StartupFigures | null = null;
+  if (options.startup || !options.skipStartup) {
+    console.log(`start-up: ${options.runs} runs of one-file listening, and of a bare node...`);
+    startup = measureStartup(options.runs);
+    console.log(`\n${startupTable(startup, availableParallelism()).join("\n")}\n`);
+    if (options.startup) return undefined;
+  }
 
-/** A small line chart of accuracy against noise, one line per set and kind. */
-function plot(series: Record<string, Record<string, number>>): string {
-  const width = 560;
-  const height = 320;
-  const x = (i: number) => 70 + (i * (width - 110)) / (SNRS.length - 1);
-  const y = (v: number) => 30 + (1 - v) * (height - 80);
-  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
-  const lines = Object.entries(series).map(([name, values], n) => {
-    const points = SNRS.map((snr, i) => `${x(i).toFixed(1)},${y(values[label(snr)] ?? 0).toFixed(1)}`).join(
-      " ",
+  const workers = Math.min(options.workers, jobs.length);
+  console.log(
+    `${jobs.length} utterances: ${items.length} items x ${options.voices.length} voices clean, and ` +
+      `${CONDITIONS.length - 1} noise conditions of ${jobs.filter((job) => job.condition === 1).length}; ` +
+      `${workers} workers`,
+  );
+  preflight();
+  const started = performance.now();
+  const results = await measureInParallel(workers);
+  const records = results.flatMap((result) => result.records);
+  const config: BenchConfig = {
+    recognizer: results[0]?.recognizer ?? "",
+    tuningVoices: options.voices.filter((voice) => DEFAULT_TEST_VOICES.includes(voice)),
+    unseenVoices: options.voices.filter((voice) => !DEFAULT_TEST_VOICES.includes(voice)),
+    sets: options.sets.map((name) => ({
+      name,
+      inDomain: items.filter((item) => item.set === name && item.expectation !== "@fallback").length,
+      outOfDomain: items.filter((item) => item.set === name && item.expectation === "@fallback").length,
+    })),
+    limit: options.limit ?? null,
+    conditions: CONDITIONS,
+    noiseShare: options.noiseShare,
+    utterances: records.length,
+    minutes: (performance.now() - started) / 60_000,
+    workers,
+    cores: availableParallelism(),
+    threshold: ANSWER_THRESHOLD,
+  };
+  return {
+    config,
+    records,
+    latency: {
+      recognizeAfterEnd: results.flatMap((r) => r.latency.recognizeAfterEnd),
+      resolveAndSkill: results.flatMap((r) => r.latency.resolveAndSkill),
+      firstAudio: results.flatMap((r) => r.latency.firstAudio),
+    },
+    peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
+    startup,
+  };
+}
+
+/** Writes the report's files and prints the headline. */
+function report(measured: Measured): void {
+  const { config, records } = measured;
+  const figures = figuresOf(measured);
+  const plots = plotsOf(config, figures);
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "voice.json"), `${JSON.stringify({ config, figures }, rounded, 1)}\n`);
+  writeFileSync(join(out, "voice.md"), markdownOf(measured, figures, plots));
+  for (const [file, svg] of Object.entries(plots)) writeFileSync(join(out, file), svg);
+  if (options.raw) writeFileSync(options.raw, `${JSON.stringify(measured)}\n`);
+
+  const disagreements = curveDisagreements(records, config.threshold);
+  if (disagreements > 0)
+    console.warn(
+      `warning: at the policy's threshold the threshold curve judges ${disagreements} utterances otherwise than the policy's own run did`,
     );
-    const color = colors[n % colors.length];
-    return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/><text x="${width - 30}" y="${40 + n * 16}" font-size="11" text-anchor="end" fill="${color}">${name}</text>`;
+  const babble10 = figures.realTimeFactor.find((line) => line.condition === "babble 10 dB");
+  const perUtterance = (config.minutes * 60 * config.workers) / Math.max(1, records.length);
+  console.log(
+    [
+      "",
+      ...headlineTable(figures),
+      "",
+      babble10
+        ? `real-time factor, babble at 10 dB: median ${babble10.median.toFixed(3)}, p90 ${babble10.p90.toFixed(3)}`
+        : "",
+      `${records.length} utterances in ${config.minutes.toFixed(1)} min with ${config.workers} workers on ` +
+        `${config.cores} cores (${perUtterance.toFixed(2)} s per utterance per worker)`,
+      `wrote ${["voice.md", "voice.json", ...Object.keys(plots)].map((file) => join(out, file)).join(", ")}` +
+        (options.raw ? ` and ${options.raw}` : ""),
+    ].join("\n"),
+  );
+}
+
+/** Utterances by condition and voice, and by worker. */
+function printPlan(workers: number): void {
+  const owner = workerOf(jobs, workers);
+  const lines = CONDITIONS.map((condition, index) => {
+    const counts = options.voices.map(
+      (_, voice) => jobs.filter((job) => job.condition === index && job.voice === voice).length,
+    );
+    return `${conditionLabel(condition).padEnd(13)} ${counts.map((n) => String(n).padStart(5)).join("")}`;
   });
-  const axes = SNRS.map(
-    (snr, i) =>
-      `<text x="${x(i)}" y="${height - 30}" font-size="11" text-anchor="middle">${label(snr)}</text>`,
-  ).join("");
-  const ticks = [0, 0.25, 0.5, 0.75, 1]
-    .map(
-      (v) =>
-        `<text x="60" y="${y(v) + 4}" font-size="11" text-anchor="end">${v * 100}%</text><line x1="65" x2="${width - 40}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
-    )
-    .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${ticks}${axes}${lines.join("")}<text x="${width / 2}" y="${height - 8}" font-size="12" text-anchor="middle">pink noise, signal-to-noise ratio</text><text x="${width / 2}" y="18" font-size="13" text-anchor="middle">Spoken accuracy against noise</text></svg>\n`;
+  const perWorker = Array.from({ length: workers }, (_, part) => jobs.filter((job) => owner(job) === part));
+  const synthesized = (share: Job[]) => new Set(share.map((job) => `${job.voice}|${job.item}`)).size;
+  console.log(
+    [
+      `${items.length} items; voices: ${options.voices.map((voice, index) => `${index + 1} ${voice}`).join(", ")}`,
+      `${"".padEnd(13)} ${options.voices.map((_, index) => String(index + 1).padStart(5)).join("")}`,
+      ...lines,
+      `${jobs.length} utterances; ` +
+        perWorker
+          .map((share, part) => `worker ${part + 1}: ${share.length} (${synthesized(share)} synthesized)`)
+          .join(", "),
+    ].join("\n"),
+  );
+}
+
+function parseSets(value: string): string[] {
+  const sets = value.split(",").map((set) => set.trim());
+  const unknown = sets.filter((set) => !(set in SET_FILES));
+  if (unknown.length > 0 || sets.length === 0)
+    throw new InvalidArgumentError(
+      `"${unknown.join(", ")}" is not a set: choose from ${Object.keys(SET_FILES).join(", ")}`,
+    );
+  return sets;
+}
+
+function parseVoices(value: string): SynthVoice[] {
+  const voices = value.split(",").map((voice) => voice.trim());
+  for (const voice of voices)
+    if (!/^(festival|espeak|flite):[A-Za-z0-9][A-Za-z0-9_+-]*$/.test(voice))
+      throw new InvalidArgumentError(
+        `"${voice}" is not a voice: give festival:NAME, espeak:NAME or flite:NAME`,
+      );
+  return voices as SynthVoice[];
+}
+
+function parseShare(value: string): number {
+  const share = Number(value);
+  if (value.trim() === "" || !(share > 0 && share <= 1))
+    throw new InvalidArgumentError("give a fraction above 0 and at most 1, e.g. 0.5");
+  return share;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError("give a whole number from 1");
+  return count;
+}
+
+function parseShard(value: string): [number, number] {
+  const [part, parts] = value.split("/").map(Number);
+  if (part === undefined || parts === undefined || !(part >= 0 && part < parts))
+    throw new InvalidArgumentError("give k/n, with k from 0 to n-1");
+  return [part, parts];
+}
+
+try {
+  await main();
+} catch (error) {
+  // The message says what to do; a stack trace would bury it.
+  console.error(`bench:voice: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }
