@@ -7,7 +7,12 @@
 import { SAMPLE_RATE } from "./audio/wav.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { Endpointer } from "./recognizers/endpointer.js";
-import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
+import {
+  NOTHING_HEARD,
+  type RecognitionStream,
+  type Recognizer,
+  type Transcript,
+} from "./recognizers/types.js";
 import { heardNothing, readTranscript } from "./voice.js";
 
 /** Silence this long with nothing said brings the reprompt; as long again ends the session (Alexa: 8 s). */
@@ -116,19 +121,19 @@ export class VoiceLoop {
   }
 
   private async utterance(): Promise<void> {
-    const transcript = this.finishStream();
+    const transcript = await this.finishStream();
     if (heardNothing(transcript)) return this.silence();
     // The words shown are the words answered: the reading the skill acts on.
     const { conversation } = this.options;
-    const reading = readTranscript(conversation, transcript);
-    this.options.io.heard?.(reading.transcript.text, true);
+    const decision = readTranscript(conversation, transcript);
+    this.options.io.heard?.(decision.text, true);
     this.repromptsSaid = 0;
-    await this.answer(await conversation.send(reading.resolution, reading.transcript.text));
+    await this.answer(await conversation.send(decision.resolution, decision.text));
   }
 
   /** Nothing said: the reprompt once, as Alexa does; then the session ends. */
   private async silence(): Promise<void> {
-    this.finishStream();
+    await this.finishStream();
     if (this.reprompt && this.repromptsSaid === 0) {
       this.repromptsSaid += 1;
       return this.options.io.say(this.reprompt);
@@ -141,8 +146,8 @@ export class VoiceLoop {
     if (turn.speech) await this.options.io.say(turn.speech, turn);
   }
 
-  private finishStream(): Transcript {
-    const transcript = this.stream?.finish() ?? { text: "" };
+  private async finishStream(): Promise<Transcript> {
+    const transcript = (await this.stream?.finish()) ?? NOTHING_HEARD;
     this.stream = undefined;
     return transcript;
   }

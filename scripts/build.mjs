@@ -13,6 +13,8 @@ await build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   format: "esm",
+  // WebAssembly packages find their .wasm beside their own script: left in node_modules, not bundled.
+  external: ["@echogarden/*"],
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

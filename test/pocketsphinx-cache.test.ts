@@ -41,10 +41,12 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
   let folder: string;
   let recordings: Int16Array[];
   /** Every reading of every recording, through one recognizer, as a conversation hears them. */
-  const readingsOf = (options: ConstructorParameters<typeof PocketSphinxRecognizer>[1]) => {
+  const readingsOf = async (options: ConstructorParameters<typeof PocketSphinxRecognizer>[1]) => {
     const recognizer = new PocketSphinxRecognizer(sentences, { carriers, ...options });
     try {
-      return { heard: recordings.map((pcm) => transcribe(recognizer, pcm)), skipped: recognizer.skipped };
+      const heard: Transcript[] = [];
+      for (const pcm of recordings) heard.push(await transcribe(recognizer, pcm));
+      return { heard, skipped: recognizer.skipped };
     } finally {
       recognizer.close();
     }
@@ -65,27 +67,27 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
 
   it(
     "hears the same from a cold build and from the cache",
-    () => {
+    async () => {
       const cache = join(folder, "cache");
-      cold = readingsOf({ cacheFolder: cache }).heard;
+      cold = (await readingsOf({ cacheFolder: cache })).heard;
       expect(cold[0]?.text).toBe("who directed her");
       expect(readdirSync(cache).sort()).toEqual([
         expect.stringMatching(/^pocketsphinx-dictionaries-/),
         expect.stringMatching(/^pocketsphinx-domain-/),
       ]);
-      expect(readingsOf({ cacheFolder: cache }).heard).toEqual(cold);
+      expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
     },
     START_UP,
   );
 
   it(
     "rebuilds a damaged dictionary, and hears the same",
-    () => {
+    async () => {
       const cache = join(folder, "cache");
       const entry = readdirSync(cache).find((name) => name.startsWith("pocketsphinx-dictionaries-"));
       const openDictionary = join(cache, entry as string, "open.dict");
       writeFileSync(openDictionary, readFileSync(openDictionary, "utf8").slice(0, 5000));
-      expect(readingsOf({ cacheFolder: cache }).heard).toEqual(cold);
+      expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
       expect(readFileSync(openDictionary).length).toBeGreaterThan(1_000_000);
     },
     START_UP,
@@ -93,11 +95,11 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
 
   it(
     "hears the same where no cache folder can be written, and leaves no files behind",
-    () => {
+    async () => {
       const notAFolder = join(folder, "not-a-folder");
       writeFileSync(notAFolder, "");
       const before = readdirSync(tmpdir()).filter((name) => name.startsWith("her-faq-pocketsphinx-"));
-      expect(readingsOf({ cacheFolder: join(notAFolder, "cache") }).heard).toEqual(cold);
+      expect((await readingsOf({ cacheFolder: join(notAFolder, "cache") })).heard).toEqual(cold);
       const after = readdirSync(tmpdir()).filter((name) => name.startsWith("her-faq-pocketsphinx-"));
       expect(after).toEqual(before);
     },
@@ -106,7 +108,7 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
 
   it(
     "never uses a dictionary cut from an older copy of the model",
-    () => {
+    async () => {
       // A model folder of our own, whose dictionary can change: the acoustic and language models are linked.
       const modelDir = join(folder, "model");
       mkdirSync(modelDir);
@@ -115,12 +117,12 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
       const dictionary = readFileSync(join(DEFAULT_POCKETSPHINX_MODEL, "cmudict-en-us.dict"), "utf8");
       writeFileSync(join(modelDir, "cmudict-en-us.dict"), dictionary);
       const cache = join(folder, "stale-cache");
-      const withTheodore = readingsOf({ modelDir, cacheFolder: cache });
+      const withTheodore = await readingsOf({ modelDir, cacheFolder: cache });
       expect(withTheodore.skipped.filter((sentence) => sentence.includes("theodore"))).toEqual([]);
       // The same dictionary without "theodore": the sentences that need it can no longer be heard.
       const lines = dictionary.split("\n").filter((line) => !/^theodore(\(\d+\))? /.test(line));
       writeFileSync(join(modelDir, "cmudict-en-us.dict"), lines.join("\n"));
-      const withoutTheodore = readingsOf({ modelDir, cacheFolder: cache });
+      const withoutTheodore = await readingsOf({ modelDir, cacheFolder: cache });
       expect(withoutTheodore.skipped.length).toBeGreaterThan(0);
       expect(withoutTheodore.skipped.every((sentence) => sentence.includes("theodore"))).toBe(true);
     },

@@ -127,7 +127,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
   it.each(voices.flatMap((voice) => faq.map((entry) => [voice, entry.question, entry.id] as const)))(
     "%s: %s",
     async (voice, question, id) => {
-      const { transcript, turn } = await answerRecording(
+      const { decision: transcript, turn } = await answerRecording(
         runtime.conversation(),
         recognizer,
         synthesize(question, voice),
@@ -165,7 +165,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       ["which city is her set in", "near-future Los Angeles"],
     ])("answers %s, which no sample says", async (utterance, answer) => {
       expect(expectedSentences(interactionModelFor("en-US"))).not.toContain(utterance);
-      const { transcript, turn } = await answerRecording(
+      const { decision: transcript, turn } = await answerRecording(
         runtime.conversation(),
         fresh,
         synthesize(utterance, "festival:cmu_us_slt_arctic_hts"),
@@ -181,7 +181,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     padded.set(spoken, silence.length);
     const conversation = runtime.conversation();
     await conversation.launch();
-    const { transcript, turn } = await answerRecording(conversation, recognizer, padded);
+    const { decision: transcript, turn } = await answerRecording(conversation, recognizer, padded);
     expect(turn.endSession, `heard "${transcript.text}"`).toBe(true);
     expect(intentOf(turn.resolution)).not.toBe("AMAZON.FallbackIntent");
   });
@@ -198,7 +198,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     "what awards did parasite win",
     "where was the godfather filmed",
   ])("turns out-of-domain speech (%s) away as typed text is", async (utterance) => {
-    const { transcript, turn } = await answerRecording(
+    const { decision: transcript, turn } = await answerRecording(
       runtime.conversation(),
       recognizer,
       synthesize(utterance, "festival:cmu_us_slt_arctic_hts"),
@@ -255,7 +255,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
         });
       });
       await endOfSpeech;
-      const turn = await answerTranscript(runtime.conversation(), stream.finish());
+      const turn = await answerTranscript(runtime.conversation(), await stream.finish());
       expect(turn.speech).toContain("Los Angeles, California");
     });
 
@@ -267,7 +267,7 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       );
       const { pcm } = readWavFile(captured);
       const listener = new PocketSphinxRecognizer([], { openVocabulary: true });
-      const heard = transcribe(listener, pcm).text;
+      const heard = (await transcribe(listener, pcm)).text;
       listener.close();
       const keyWords = ["runtime", "approximately", "minutes"].filter((word) => heard.includes(word));
       expect(keyWords.length, `heard "${heard}"`).toBeGreaterThanOrEqual(2);

@@ -224,15 +224,17 @@ describe.skipIf(missing !== undefined)(
         expect(recognizer.missingWords).not.toContain("help");
       });
 
-      it.each(inGrammar)("hears $file as the skill's own phrase, with a confidence", ({ file, words }) => {
-        const transcript = transcribe(recognizer, samplePcm(lookahead, file));
-        expect(transcript.text).toBe(words.join(" "));
-        expect(transcript.outOfGrammar).toBeUndefined();
-        expect(transcript.approximate).toBeUndefined();
-        expect(transcript.confidence).toBeGreaterThan(0);
-      });
+      it.each(inGrammar)(
+        "hears $file as the skill's own phrase, with a confidence",
+        async ({ file, words }) => {
+          const transcript = await transcribe(recognizer, samplePcm(lookahead, file));
+          expect(transcript.text).toBe(words.join(" "));
+          expect(transcript.readings[0]).toMatchObject({ text: words.join(" "), source: "phrases" });
+          expect(transcript.readings[0]?.confidence).toBeGreaterThan(0.5);
+        },
+      );
 
-      it("shows partial results while listening, growing word by word", () => {
+      it("shows partial results while listening, growing word by word", async () => {
         const pcm = samplePcm(lookahead, "who-directed-her.wav");
         const stream = recognizer.start();
         const partials: string[] = [];
@@ -240,14 +242,14 @@ describe.skipIf(missing !== undefined)(
           const { partial } = stream.accept(pcm.subarray(offset, offset + 1600));
           if (partial && partials.at(-1) !== partial) partials.push(partial);
         }
-        expect(stream.finish().text).toBe("who directed her");
+        expect((await stream.finish()).text).toBe("who directed her");
         expect(partials.at(-1)).toBe("who directed her");
         expect(partials).toContain("who");
       });
 
       it("reuses one recognizer: each utterance is heard on its own, nothing carried over", () => {
         const heard = ["yes.wav", "no.wav", "help.wav", "yes.wav"].map(
-          (file) => transcribe(recognizer, samplePcm(lookahead, file)).text,
+          async (file) => (await transcribe(recognizer, samplePcm(lookahead, file))).text,
         );
         expect(heard).toEqual(["yes", "no", "help", "yes"]);
       });
@@ -272,7 +274,7 @@ describe.skipIf(missing !== undefined)(
         expect(answers).toEqual(["LaunchRequest", "AMAZON.HelpIntent"]);
       });
 
-      it("keeps the words before libvosk's own endpoint within one utterance", () => {
+      it("keeps the words before libvosk's own endpoint within one utterance", async () => {
         const states: number[] = [];
         const lib = loadVoskLibrary();
         const spy: VoskLibrary = {
@@ -289,12 +291,12 @@ describe.skipIf(missing !== undefined)(
           ...silence(2500),
           ...samplePcm(lookahead, "stop.wav"),
         ]);
-        expect(transcribe(own, pcm).text).toBe("help stop");
+        expect((await transcribe(own, pcm)).text).toBe("help stop");
         expect(states).toContain(1);
         own.close();
       });
 
-      it("hears a fixture word outside the grammar as unknown ([unk]), shown as … while listening", () => {
+      it("hears a fixture word outside the grammar as unknown ([unk]), shown as … while listening", async () => {
         if (!banana) throw new Error("the fixture has no out-of-grammar sample");
         const stream = recognizer.start();
         let partial: string | undefined;
@@ -302,20 +304,20 @@ describe.skipIf(missing !== undefined)(
         for (let offset = 0; offset < pcm.length; offset += 4000) {
           partial = stream.accept(pcm.subarray(offset, offset + 4000)).partial ?? partial;
         }
-        const transcript = stream.finish();
+        const transcript = await stream.finish();
         expect(partial).toBe("…");
-        expect(transcript).toMatchObject({ text: "", outOfGrammar: true });
+        expect(transcript).toMatchObject({ text: "", readings: [{ text: "", confidence: 0 }] });
       });
 
       // libvosk's runners-up for "banana" include "who [unk]": forced onto a phrase, never to be answered.
-      it("sends that word to Fallback", () => {
+      it("sends that word to Fallback", async () => {
         if (!banana) throw new Error("the fixture has no out-of-grammar sample");
-        const transcript = transcribe(recognizer, samplePcm(lookahead, banana.file));
+        const transcript = await transcribe(recognizer, samplePcm(lookahead, banana.file));
         const { resolution } = readTranscript(runtime.conversation(), transcript);
         expect(intentOf(resolution)).toBe("AMAZON.FallbackIntent");
       });
 
-      it("frees once: a second close, a stream after close and start after close do not crash", () => {
+      it("frees once: a second close, a stream after close and start after close do not crash", async () => {
         const calls: string[] = [];
         const lib = loadVoskLibrary();
         const spy: VoskLibrary = {
@@ -339,30 +341,30 @@ describe.skipIf(missing !== undefined)(
         own.close();
         expect(calls).toEqual(["recognizer_free", "model_free"]);
         expect(stream.accept(samplePcm(lookahead, "no.wav"))).toEqual({});
-        expect(stream.finish().text).toBe("");
+        expect((await stream.finish()).text).toBe("");
         expect(() => own.start()).toThrow(RecognizerUnavailable);
       });
     });
 
     describe("VoskRecognizer, open vocabulary", () => {
-      it("hears every fixture word on the lookahead graph, the out-of-grammar one included", () => {
+      it("hears every fixture word on the lookahead graph, the out-of-grammar one included", async () => {
         const recognizer = vosk(lookahead, { openVocabulary: true });
         for (const { file, words } of SAMPLES) {
-          expect(transcribe(recognizer, samplePcm(lookahead, file)).text, file).toBe(words.join(" "));
+          expect((await transcribe(recognizer, samplePcm(lookahead, file))).text, file).toBe(words.join(" "));
         }
-        const transcript = transcribe(recognizer, samplePcm(lookahead, "banana.wav"));
+        const transcript = await transcribe(recognizer, samplePcm(lookahead, "banana.wav"));
         expect(intentOf(readTranscript(runtime.conversation(), transcript).resolution)).toBe(
           "AMAZON.FallbackIntent",
         );
         recognizer.close();
       });
 
-      it("says a static graph cannot take the grammar, and hears the open vocabulary instead", () => {
+      it("says a static graph cannot take the grammar, and hears the open vocabulary instead", async () => {
         const notices: string[] = [];
         const recognizer = vosk(staticGraph, { notices });
         expect(notices.join("\n")).toMatch(/static graph.*open English/);
-        expect(transcribe(recognizer, samplePcm(staticGraph, "banana.wav")).text).toBe("banana");
-        expect(transcribe(recognizer, samplePcm(staticGraph, "help.wav")).text).toBe("help");
+        expect((await transcribe(recognizer, samplePcm(staticGraph, "banana.wav"))).text).toBe("banana");
+        expect((await transcribe(recognizer, samplePcm(staticGraph, "help.wav"))).text).toBe("help");
         recognizer.close();
       });
 

@@ -39,12 +39,12 @@ const second = (ms: number) => new Int16Array((16_000 * ms) / 1000);
 const speech = (ms: number) => second(ms).map((_, index) => (index % 40 < 20 ? 6000 : -6000));
 
 describe("Vosk through libvosk's C API (a fake library at the boundary)", () => {
-  it("hears the open vocabulary with a recognizer made without a grammar, never a NULL one", () => {
+  it("hears the open vocabulary with a recognizer made without a grammar, never a NULL one", async () => {
     const lib = fakeVosk({ finalResults: ['{"text": "who directed her"}'] });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("open"), library: lib });
     expect(lib.calls).toContain("recognizer_new 16000");
     expect(lib.calls.some((call) => call.startsWith("recognizer_new_grm"))).toBe(false);
-    expect(transcribe(recognizer, speech(500)).text).toBe("who directed her");
+    expect((await transcribe(recognizer, speech(500))).text).toBe("who directed her");
     recognizer.close();
   });
 
@@ -60,7 +60,7 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
     );
   });
 
-  it("keeps the words before libvosk's own endpoint: that endpoint is not the end of the utterance", () => {
+  it("keeps the words before libvosk's own endpoint: that endpoint is not the end of the utterance", async () => {
     const lib = fakeVosk({
       acceptStates: [0, 1, 0],
       segmentResults: ['{"text": "who directed"}'],
@@ -70,11 +70,11 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
     const stream = recognizer.start();
     for (let index = 0; index < 3; index++)
       expect(stream.accept(speech(100))).not.toHaveProperty("endOfSpeech");
-    expect(stream.finish().text).toBe("who directed her");
+    expect((await stream.finish()).text).toBe("who directed her");
     recognizer.close();
   });
 
-  it("marks a grammar result approximate unless it is one of the skill's sentences, and keeps the alternatives", () => {
+  it("ranks the alternatives by their share of belief, and trusts less a reading that is not one of the skill's sentences", async () => {
     const lib = fakeVosk({
       finalResults: [
         JSON.stringify({
@@ -92,11 +92,15 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
       library: lib,
     });
     expect(lib.recognizers.at(-1)).toMatchObject({ words: true, alternatives: 3, freed: false });
-    const transcript = transcribe(recognizer, speech(300));
-    expect(transcript).toMatchObject({ text: "who directed her", confidence: 212.5 });
-    expect(transcript.approximate).toBeUndefined();
-    expect(transcript.alternative).toMatchObject({ text: "who directed the music", approximate: true });
-    expect(transcript.alternative?.alternative).toBeUndefined();
+    const transcript = await transcribe(recognizer, speech(300));
+    expect(transcript.text).toBe("who directed her");
+    const [best, runnerUp, ...rest] = transcript.readings;
+    expect(best).toMatchObject({ text: "who directed her", source: "phrases", score: 212.5 });
+    // The runner-up is 32 log units behind: next to no belief left for it, and less again as a mix of phrases.
+    expect(best?.confidence).toBeCloseTo(1);
+    expect(runnerUp).toMatchObject({ text: "who directed the music", source: "phrases" });
+    expect(runnerUp?.confidence).toBeLessThan(1e-10);
+    expect(rest).toEqual([]);
     recognizer.close();
   });
 
@@ -110,17 +114,17 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
     expect(readings("not json")).toEqual([]);
   });
 
-  it("sends speech it heard as unknown words to Fallback", () => {
+  it("sends speech it heard as unknown words to Fallback", async () => {
     const lib = fakeVosk({ finalResults: ['{"text": "[unk] [unk] her"}'] });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("unknown"), sentences, library: lib });
-    const transcript = transcribe(recognizer, speech(300));
-    expect(transcript.outOfGrammar).toBe(true);
+    const transcript = await transcribe(recognizer, speech(300));
+    expect(transcript.readings).toEqual([{ text: "", source: "phrases", score: 0, confidence: 0 }]);
     const { resolution } = readTranscript(runtime.conversation(), transcript);
     expect(intentOf(resolution)).toBe("AMAZON.FallbackIntent");
     recognizer.close();
   });
 
-  it("never answers unknown speech with a runner-up forced onto the skill's phrases", () => {
+  it("never answers unknown speech with a runner-up forced onto the skill's phrases", async () => {
     const lib = fakeVosk({
       finalResults: [
         JSON.stringify({ alternatives: [{ text: "[unk]" }, { text: "[unk] [unk]" }, { text: "who [unk]" }] }),
@@ -128,14 +132,16 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
       ],
     });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("runner-up"), sentences, library: lib });
-    const unknown = transcribe(recognizer, speech(300));
-    expect(unknown).toMatchObject({ text: "", outOfGrammar: true });
-    expect(unknown.alternative).toBeUndefined();
+    const unknown = await transcribe(recognizer, speech(300));
+    expect(unknown).toMatchObject({ text: "", readings: [{ text: "", confidence: 0 }] });
+    expect(unknown.readings).toHaveLength(1);
     expect(intentOf(readTranscript(runtime.conversation(), unknown).resolution)).toBe(
       "AMAZON.FallbackIntent",
     );
     // Partly unknown: the skill's words, but not one of its sentences.
-    expect(transcribe(recognizer, speech(300))).toMatchObject({ text: "how long her", approximate: true });
+    const partly = await transcribe(recognizer, speech(300));
+    expect(partly).toMatchObject({ text: "how long her", readings: [{ text: "how long her" }] });
+    expect(partly.readings[0]?.confidence).toBeLessThan(1);
     recognizer.close();
   });
 
@@ -175,7 +181,7 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
   it("reuses one recognizer across utterances, and frees it and the model exactly once", () => {
     const lib = fakeVosk({ finalResults: ['{"text": "help"}', '{"text": "yes"}', '{"text": "stop"}'] });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("reuse"), sentences, library: lib });
-    const heard = [1, 2, 3].map(() => transcribe(recognizer, speech(200)).text);
+    const heard = [1, 2, 3].map(async () => (await transcribe(recognizer, speech(200))).text);
     expect(heard).toEqual(["help", "yes", "stop"]);
     // The grammar's recognizer, made once; the probe made before it is already freed.
     expect(lib.recognizers.filter((made) => !made.freed)).toHaveLength(1);
@@ -189,19 +195,19 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
     expect(lib.calls.filter((call) => call === "model_free")).toHaveLength(1);
   });
 
-  it("never touches the recognizer from an abandoned stream, or after close", () => {
+  it("never touches the recognizer from an abandoned stream, or after close", async () => {
     const lib = fakeVosk({ finalResults: ['{"text": "help"}'] });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("abandon"), sentences, library: lib });
     const abandoned = recognizer.start();
     const current = recognizer.start();
     abandoned.accept(speech(100));
     expect(lib.recognizers.at(-1)?.samples).toBe(0);
-    expect(abandoned.finish().text).toBe("");
+    expect((await abandoned.finish()).text).toBe("");
     current.accept(speech(100));
     recognizer.close();
     // The fake throws where libvosk would crash on freed memory.
     expect(current.accept(speech(100))).toEqual({});
-    expect(current.finish().text).toBe("");
+    expect((await current.finish()).text).toBe("");
     expect(() => recognizer.start()).toThrow(RecognizerUnavailable);
   });
 });
@@ -297,12 +303,12 @@ describe("the real libvosk", () => {
   const modelPath = process.env.VOSK_MODEL;
   it.skipIf(!modelPath)(
     `recognizes the skill's questions with a real model (${modelPath ? `VOSK_MODEL=${modelPath}` : "skipped: set VOSK_MODEL to a downloaded model folder to run"})`,
-    () => {
+    async () => {
       const recognizer = createRecognizer(interactionModelFor("en-US"), {
         engine: "vosk",
         voskModel: modelPath,
       });
-      const transcript = transcribe(
+      const transcript = await transcribe(
         recognizer,
         synthesize("who composed the music for her", "festival:cmu_us_slt_arctic_hts"),
       );

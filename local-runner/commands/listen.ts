@@ -130,12 +130,12 @@ async function answerFile(runtime: Runtime, recognizer: Recognizer, file: string
     if (!(error instanceof AudioFileError)) throw error;
     return { file, error: error.message };
   }
-  const heard = transcribe(recognizer, pcm);
+  const heard = await transcribe(recognizer, pcm);
   if (heardNothing(heard)) return { file, error: "no speech was heard in it", transcript: "" };
-  const { transcript, turn } = await answerReading(runtime.conversation(), heard);
+  const { decision, turn } = await answerReading(runtime.conversation(), heard);
   return {
     file,
-    transcript: transcript.text,
+    transcript: decision.text,
     intent: intentOf(turn.resolution),
     speech: turn.speech,
     endSession: turn.endSession,

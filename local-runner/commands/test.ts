@@ -138,11 +138,11 @@ async function runSuite(
 
 /** Each utterance synthesized, noise mixed in, recognized, and the transcript answered. */
 function spokenUtter(voice: SynthVoice, noise: Pass["noise"], recognizer: Recognizer): Utter {
-  return (conversation, utterance) => {
+  return async (conversation, utterance) => {
     const clean = synthesize(utterance, voice);
     // Seeded by what is said, so a rerun hears the same noise and a failure can be reproduced.
     const audio = noise ? withNoise(clean, noise.kind, noise.snrDb, seedOf(`${voice}\n${utterance}`)) : clean;
-    return answerTranscript(conversation, transcribe(recognizer, audio));
+    return answerTranscript(conversation, await transcribe(recognizer, audio));
   };
 }
 

@@ -1,8 +1,10 @@
 /**
- * Says when a speaker has finished: short-frame energy against an adaptive noise floor, end of speech after
- * enough silence following enough speech. Engine-independent, so every recognizer endpoints the same way.
+ * Says when a speaker has finished, the same way for every engine. A 10 ms frame is speech when WebRTC's
+ * voice activity detector says so and it stands out from an adaptive noise floor: the detector alone takes
+ * a loud fan's hum for speech now and then, and energy alone takes any loud noise for it. The utterance
+ * ends after enough silence following enough speech.
  */
-import { SAMPLE_RATE } from "../audio/wav.js";
+import { FRAME_SAMPLES as FRAME, VoiceActivity } from "../audio/voice-activity.js";
 
 export interface EndpointerOptions {
   /** Silence after speech that ends the utterance. */
@@ -11,8 +13,6 @@ export interface EndpointerOptions {
   readonly minSpeechMs?: number;
 }
 
-const FRAME = SAMPLE_RATE / 100; // 10 ms
-
 export class Endpointer {
   private noiseFloor = 200;
   private speechMs = 0;
@@ -20,6 +20,7 @@ export class Endpointer {
   private carry = new Int16Array(0);
   private readonly trailingSilenceMs: number;
   private readonly minSpeechMs: number;
+  private readonly activity = new VoiceActivity();
 
   constructor(options: EndpointerOptions = {}) {
     this.trailingSilenceMs = options.trailingSilenceMs ?? 700;
@@ -52,7 +53,7 @@ export class Endpointer {
     let energy = 0;
     for (const sample of frame) energy += sample * sample;
     const rms = Math.sqrt(energy / frame.length);
-    const speaking = rms > Math.max(3 * this.noiseFloor, 300);
+    const speaking = rms > Math.max(3 * this.noiseFloor, 300) && this.activity.isSpeech(frame);
     if (speaking) {
       this.speechMs += 10;
       this.silenceMs = 0;

@@ -18,19 +18,22 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import koffi, { type LibraryHandle } from "koffi";
+import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
 import { Endpointer } from "./endpointer.js";
 import { jsgfGrammar, vocabularyOf } from "./grammar.js";
 import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
-import { trustedDomainReading, trustedGrammarReading } from "./rejection.js";
+import { confidenceOf } from "./rejection.js";
 import {
-  inOrder,
+  NOTHING_HEARD,
+  type Reading,
+  type ReadingSource,
   type RecognitionStream,
   type Recognizer,
   RecognizerUnavailable,
   type Transcript,
+  transcriptOf,
 } from "./types.js";
 
 export const DEFAULT_POCKETSPHINX_MODEL = "/usr/share/pocketsphinx/model/en-us";
@@ -44,7 +47,10 @@ const EXTRA_PRONUNCIATIONS: Readonly<Record<string, string>> = {
   scifi: "S AY F AY",
 };
 
-/** Search settings for the open-model yardstick: narrow beams, no second pass (about 3x faster). */
+/**
+ * Search settings for the open-model yardstick: narrow beams, at most 1,500 HMMs a frame, no second pass:
+ * it needs a good path's score, not the very best one.
+ */
 const FAST_SEARCH = [
   "-fwdflat",
   "no",
@@ -55,8 +61,15 @@ const FAST_SEARCH = [
   "-wbeam",
   "1e-30",
   "-maxhmmpf",
-  "3000",
+  "1500",
 ];
+
+/**
+ * Search limits for the grammar, mixed and domain decoders: at most this many HMMs and word exits a frame.
+ * In noise an unlimited search wakes most of the 72,000-word lexicon every frame and runs slower than real
+ * time; capped, its cost stays about the same whatever the noise.
+ */
+const BOUNDED_SEARCH = ["-maxhmmpf", "2000", "-maxwpf", "5"];
 
 /**
  * Carrier phrases in front of a quarter of the sentences ("tell me who directed her"), so the domain model
@@ -87,6 +100,15 @@ interface Binding {
     fullUtt: number,
   ) => number;
   readonly endUtt: (ps: unknown) => number;
+  /** The same two calls on libuv's thread pool: the decoders run side by side, off the main thread. */
+  readonly processRawAsync: (
+    ps: unknown,
+    data: Int16Array,
+    n: number,
+    noSearch: number,
+    fullUtt: number,
+  ) => Promise<number>;
+  readonly endUttAsync: (ps: unknown) => Promise<number>;
   readonly getHyp: (ps: unknown, score: number[]) => string | null;
   readonly frames: (ps: unknown) => number;
   readonly config: (ps: unknown) => unknown;
@@ -110,6 +132,28 @@ interface Binding {
 
 let binding: Binding | undefined;
 
+/** A koffi function called on libuv's thread pool, as a promise. */
+function onThreadPool(fn: KoffiFunc<(...args: never[]) => number>): (...args: never[]) => Promise<number> {
+  return (...args) =>
+    new Promise((resolve, reject) =>
+      fn.async(...args, (error: unknown, result: number) => (error ? reject(error) : resolve(result))),
+    );
+}
+
+/**
+ * One decoder's calls, in order: a decoder is never used by two threads at once, while different
+ * decoders work side by side. A failed call does not stop the ones after it.
+ */
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => T | Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
 function loadBinding(): Binding {
   if (binding) return binding;
   let lib: LibraryHandle;
@@ -122,6 +166,10 @@ function loadBinding(): Binding {
       `PocketSphinx is not installed (${(error as Error).message}); ${INSTALL_HINT}`,
     );
   }
+  const processRaw = lib.func(
+    "int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
+  );
+  const endUtt = lib.func("int ps_end_utt(void *ps)");
   binding = {
     psArgs: lib.func("void *ps_args()"),
     parseArgs: base.func(
@@ -134,10 +182,10 @@ function loadBinding(): Binding {
     lookupWord: lib.func("const char *ps_lookup_word(void *ps, const char *word)"),
     addWord: lib.func("int ps_add_word(void *ps, const char *word, const char *phones, int update)"),
     startUtt: lib.func("int ps_start_utt(void *ps)"),
-    processRaw: lib.func(
-      "int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
-    ),
-    endUtt: lib.func("int ps_end_utt(void *ps)"),
+    processRaw,
+    endUtt,
+    processRawAsync: onThreadPool(processRaw) as Binding["processRawAsync"],
+    endUttAsync: onThreadPool(endUtt) as Binding["endUttAsync"],
     getHyp: lib.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
     frames: lib.func("int ps_get_n_frames(void *ps)"),
     config: lib.func("void *ps_get_config(void *ps)"),
@@ -209,6 +257,7 @@ export class PocketSphinxRecognizer implements Recognizer {
   private readonly logMath: unknown;
   private closed = false;
   private readonly ps: Binding;
+  private readonly lanes = new Map<unknown, Lane>();
 
   constructor(
     sentences: readonly string[],
@@ -280,7 +329,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     const skillDictionary = dictionaries.path("skill.dict");
     const openDictionary = dictionaries.path("open.dict");
 
-    const grammar = decoder(options.openVocabulary ? openDictionary : skillDictionary);
+    const grammar = decoder(options.openVocabulary ? openDictionary : skillDictionary, BOUNDED_SEARCH);
     if (options.openVocabulary) this.useModel(grammar, openModel);
     const unpronounceable = new Set(this.teachWords(grammar, vocabulary));
     const pronounceable = (sentence: string) =>
@@ -309,9 +358,15 @@ export class PocketSphinxRecognizer implements Recognizer {
     );
     cleanups.push(() => domainFiles.release());
     const domainModel = domainFiles.path("domain.arpa");
-    const domain = decoder(skillDictionary, ["-lm", domainModel]);
+    const domain = decoder(skillDictionary, ["-lm", domainModel, ...BOUNDED_SEARCH]);
     this.teachWords(domain, vocabulary);
-    const mixed = this.mixedDecoder(decoder(openDictionary), domainModel, openModel, vocabulary);
+    const mixed = this.mixedDecoder(
+      // The mixed decoder's second, flat pass costs a third of its time in noise for little.
+      decoder(openDictionary, [...BOUNDED_SEARCH, "-fwdflat", "no"]),
+      domainModel,
+      openModel,
+      vocabulary,
+    );
     // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
     const free = decoder(openDictionary, FAST_SEARCH);
     this.useModel(free, openModel);
@@ -421,11 +476,11 @@ export class PocketSphinxRecognizer implements Recognizer {
   start(): RecognitionStream {
     if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
     const { ps, decoders: all } = this;
-    const decoders = [all.grammar, all.mixed, all.domain, all.free].filter(
-      (decoder) => decoder !== undefined,
-    );
+    const decoders = this.active();
     const endpointer = new Endpointer();
-    for (const decoder of decoders) ps.startUtt(decoder);
+    const shown = all.mixed ?? all.grammar;
+    let partial: string | undefined;
+    for (const [decoder, lane] of decoders) lane.run(() => this.closed || ps.startUtt(decoder));
     const hypothesis = (decoder: unknown) => {
       const score = [0];
       const text = ps.getHyp(decoder, score) ?? "";
@@ -435,43 +490,72 @@ export class PocketSphinxRecognizer implements Recognizer {
       accept: (chunk) => {
         // Audio can still arrive after close(); the decoders' memory is gone by then.
         if (this.closed) return {};
-        for (const decoder of decoders) ps.processRaw(decoder, chunk, chunk.length, 0, 0);
-        const partial = ps.getHyp(all.mixed ?? all.grammar, [0]) ?? undefined;
-        // Measured here only for the domain fit (per frame of speech); the listen loop decides the end.
+        // The caller may reuse its buffer before the decoders have read it.
+        const samples = chunk.slice();
+        for (const [decoder, lane] of decoders) {
+          lane.run(async () => {
+            if (this.closed) return;
+            await ps.processRawAsync(decoder, samples, samples.length, 0, 0);
+            if (decoder === shown && !this.closed) partial = ps.getHyp(decoder, [0]) ?? undefined;
+          });
+        }
+        // Measured here only for the fits (per frame of speech); the listen loop decides the end.
         endpointer.accept(chunk);
-        return { partial };
+        return partial === undefined ? {} : { partial };
       },
-      finish: (): Transcript => {
-        if (this.closed) return { text: "" };
-        for (const decoder of decoders) ps.endUtt(decoder);
+      finish: async (): Promise<Transcript> => {
+        await Promise.all(
+          [...decoders].map(([decoder, lane]) =>
+            lane.run(() => (this.closed ? undefined : ps.endUttAsync(decoder))),
+          ),
+        );
+        if (this.closed) return NOTHING_HEARD;
         const grammar = hypothesis(all.grammar);
-        if (!all.free || !all.domain || !all.mixed) return { text: grammar.text };
+        if (!all.free || !all.domain || !all.mixed) {
+          const reading: Reading = {
+            text: grammar.text,
+            source: "open",
+            score: grammar.score,
+            confidence: 1,
+          };
+          return transcriptOf(grammar.text === "" ? [] : [reading]);
+        }
         const free = hypothesis(all.free);
-        const domain = hypothesis(all.domain);
-        // The grammar's fit is per 10 ms frame of the whole recording, as its threshold was measured; the
-        // domain's per frame of speech, so silence around a short "stop" costs nothing.
-        const grammarFit = (grammar.score - free.score) / Math.max(1, ps.frames(all.grammar));
-        const domainFit = (domain.score - free.score) / Math.max(1, endpointer.speechDurationMs / 10);
-        return inOrder([
-          trustedGrammarReading(grammar.text, grammarFit),
-          { text: hypothesis(all.mixed).text },
-          trustedDomainReading(domain.text, domainFit),
-        ]);
+        const speechFrames = Math.max(1, endpointer.speechDurationMs / 10);
+        // The grammar's fit is per 10 ms frame of the whole recording, as its calibration was measured;
+        // the others' per frame of speech, so silence around a short "stop" costs nothing.
+        const read = (source: ReadingSource, decoder: unknown, frames: number): Reading | undefined => {
+          const { text, score } = hypothesis(decoder);
+          if (text === "") return undefined;
+          return { text, source, score, confidence: confidenceOf(source, (score - free.score) / frames) };
+        };
+        const readings = [
+          read("grammar", all.grammar, Math.max(1, ps.frames(all.grammar))),
+          read("open", all.mixed, speechFrames),
+          read("domain", all.domain, speechFrames),
+        ].filter((reading) => reading !== undefined);
+        // Nothing but silence: no decoder found a word in it.
+        return transcriptOf(free.text === "" && readings.length === 0 ? [] : readings);
       },
     };
+  }
+
+  /** The decoders in use, each with its lane. */
+  private active(): Map<unknown, Lane> {
+    const { grammar, mixed, domain, free } = this.decoders;
+    for (const decoder of [grammar, mixed, domain, free])
+      if (decoder !== undefined && !this.lanes.has(decoder)) this.lanes.set(decoder, new Lane());
+    return this.lanes;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const decoder of [
-      this.decoders.grammar,
-      this.decoders.mixed,
-      this.decoders.domain,
-      this.decoders.free,
-    ])
-      if (decoder) this.ps.free(decoder);
-    // Only now: the shared open model, gone with the last decoder, was read with these tables.
-    if (this.logMath) this.ps.logMathFree(this.logMath);
+    // Each decoder is freed once its lane is idle: a call under way on another thread finishes first.
+    const freed = [...this.active()].map(([decoder, lane]) => lane.run(() => this.ps.free(decoder)));
+    // Only then the log tables: the shared open model, gone with the last decoder, was read with them.
+    void Promise.allSettled(freed).then(() => {
+      if (this.logMath) this.ps.logMathFree(this.logMath);
+    });
   }
 }

@@ -1,24 +1,44 @@
 /** The recognizer interface every engine implements: 16 kHz mono PCM in, partial and final transcripts out. */
 
-export interface Transcript {
-  /** What was heard, lowercase words; "" when nothing was. */
+/** Which search of an engine produced a reading. */
+export type ReadingSource =
+  /** PocketSphinx's grammar of the skill's exact sentences. */
+  | "grammar"
+  /** Open English (PocketSphinx's open model leaning on the skill's phrasing, or Vosk without a grammar). */
+  | "open"
+  /** PocketSphinx's trigram model of the skill's sentences alone. */
+  | "domain"
+  /** Vosk restricted to the skill's phrases. */
+  | "phrases";
+
+/** One reading of an utterance: words, where they came from, and how sure the engine is of them. */
+export interface Reading {
+  /** Lowercase words; words the engine could not name are left out. */
   readonly text: string;
-  /** Set when the engine heard speech outside what the skill expects; `text` then holds its best guess. */
-  readonly outOfGrammar?: boolean;
+  readonly source: ReadingSource;
+  /** The engine's own score for the reading, in its own units (for reports, never compared across engines). */
+  readonly score: number;
   /**
-   * Set when the words come from an open-ended decoding (a language model of the domain), not from one of
-   * the skill's exact sentences: the resolver must then be surer before it answers.
+   * How likely the words are what was said, 0 to 1, calibrated for this engine and source on noisy speech:
+   * the one number the decision policy (decision.ts) weighs.
    */
-  readonly approximate?: boolean;
-  /** The engine's own confidence measure, where it has one. */
-  readonly confidence?: number;
-  /**
-   * Another reading of the same audio, tried when this one means nothing to the skill (resolves to
-   * Fallback). PocketSphinx offers the skill's own sentence when it fits well, then open English leaning on
-   * the skill's phrasing, then the skill's words in a new order.
-   */
-  readonly alternative?: Transcript;
+  readonly confidence: number;
 }
+
+/** What a recognizer heard in one utterance: its readings, ranked, best first; none when nothing was said. */
+export interface Transcript {
+  /** The best reading's words; "" when nothing was heard. */
+  readonly text: string;
+  readonly readings: readonly Reading[];
+}
+
+/** A transcript of the readings, in their order. */
+export function transcriptOf(readings: readonly Reading[]): Transcript {
+  return { text: readings[0]?.text ?? "", readings };
+}
+
+/** Nothing heard at all. */
+export const NOTHING_HEARD: Transcript = transcriptOf([]);
 
 /**
  * What a recognizer says while it listens. When the user has finished is not its call: one endpointer
@@ -32,7 +52,8 @@ export interface RecognitionUpdate {
 /** One utterance being recognized, fed chunk by chunk. */
 export interface RecognitionStream {
   accept(chunk: Int16Array): RecognitionUpdate;
-  finish(): Transcript;
+  /** What was heard; engines that decode on other threads finish their work first. */
+  finish(): Promise<Transcript>;
 }
 
 export interface Recognizer {
@@ -41,15 +62,12 @@ export interface Recognizer {
   close(): void;
 }
 
-/** The readings that exist, best first, as one transcript: each the alternative of the one before it. */
-export function inOrder(readings: ReadonlyArray<Transcript | undefined>): Transcript {
-  const [first, ...rest] = readings.filter((reading) => reading !== undefined);
-  if (!first) return { text: "" };
-  return rest.length > 0 ? { ...first, alternative: inOrder(rest) } : first;
-}
-
 /** Recognizes a whole recording at once. */
-export function transcribe(recognizer: Recognizer, pcm: Int16Array, chunkSamples = 4000): Transcript {
+export function transcribe(
+  recognizer: Recognizer,
+  pcm: Int16Array,
+  chunkSamples = 4000,
+): Promise<Transcript> {
   const stream = recognizer.start();
   for (let offset = 0; offset < pcm.length; offset += chunkSamples) {
     stream.accept(pcm.subarray(offset, offset + chunkSamples));

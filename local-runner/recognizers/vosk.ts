@@ -11,17 +11,24 @@ import { SAMPLE_RATE } from "../audio/wav.js";
 import { herFaq } from "../command-hint.js";
 import { voskPhraseList } from "./grammar.js";
 import {
-  inOrder,
+  NOTHING_HEARD,
+  type Reading,
   type RecognitionStream,
   type Recognizer,
   RecognizerUnavailable,
   type Transcript,
+  transcriptOf,
 } from "./types.js";
 import { loadVoskLibrary, type VoskHandle, type VoskLibrary } from "./vosk-library.js";
 
 /** Readings asked of libvosk for each utterance: the best and two runners-up. */
 const MAX_ALTERNATIVES = 3;
 const UNKNOWN = "[unk]";
+/**
+ * What a grammar reading that is not one of the skill's sentences keeps of its confidence. No real Vosk
+ * model is at hand to calibrate it on; at one half, only a resolver sure of the words lets it answer.
+ */
+const APPROXIMATE_FACTOR = 0.6;
 
 function downloadHint(): string {
   return `download it with: ${herFaq("models download")} (or point --model / VOSK_MODEL at a model folder)`;
@@ -172,8 +179,9 @@ export class VoskRecognizer implements Recognizer {
         const shown = [...segments, partial].filter((part) => part !== "").join(" ");
         return shown === "" ? {} : { partial: shown.replaceAll(UNKNOWN, "…") };
       },
-      finish: (): Transcript => {
-        if (!live()) return { text: "" };
+      // libvosk decodes as the audio arrives, on this thread: what is left is only its final result.
+      finish: async (): Promise<Transcript> => {
+        if (!live()) return NOTHING_HEARD;
         finished = true;
         const prefix = segments.join(" ");
         const all = readings(lib.finalResult(recognizer)).map((reading) => ({
@@ -181,27 +189,29 @@ export class VoskRecognizer implements Recognizer {
           text: [prefix, reading.text].filter((part) => part !== "").join(" "),
         }));
         if (all.length === 0 && prefix !== "") all.push({ text: prefix });
-        const transcripts = all.map((reading) => this.transcriptOf(reading));
+        const scored = withShares(all).map((reading) => this.readingOf(reading));
         // Speech the grammar does not hold: the runners-up are the same audio forced onto phrases.
-        if (transcripts[0]?.outOfGrammar) return transcripts[0];
-        return inOrder(transcripts);
+        return transcriptOf(scored[0]?.text === "" ? scored.slice(0, 1) : scored);
       },
     };
   }
 
-  /** A reading as the skill's front door takes it: unknown words out, exact or approximate. */
-  private transcriptOf(reading: VoskReading): Transcript {
+  /**
+   * A reading as the decision policy takes it: unknown words out, and the confidence lowered for words
+   * that are not one of the skill's sentences. Mostly unknown words are speech outside the phrases: no words.
+   */
+  private readingOf(reading: VoskReading & { readonly share: number }): Reading {
     const words = reading.text.split(" ").filter((word) => word !== "");
     const heard = words.filter((word) => word !== UNKNOWN);
-    const text = heard.join(" ");
-    const confidence = reading.confidence !== undefined ? { confidence: reading.confidence } : {};
-    // Mostly unknown words: speech outside the phrases.
+    const source = this.exact ? "phrases" : "open";
+    const score = reading.confidence ?? 0;
     if (words.length > 0 && heard.length < words.length / 2)
-      return { text, outOfGrammar: true, ...confidence };
-    // Partly unknown, or a mix of phrases: the skill's words, but not one of its sentences.
-    if (this.exact && (heard.length < words.length || !this.exact.has(text)))
-      return { text, approximate: true, ...confidence };
-    return { text, ...confidence };
+      return { text: "", source, score, confidence: 0 };
+    const text = heard.join(" ");
+    // Part unknown, or a mix of phrases (libvosk's grammar is a bigram of them): the skill's words, but
+    // not one of its sentences, so the resolver's confidence alone must carry it.
+    const approximate = this.exact !== undefined && (heard.length < words.length || !this.exact.has(text));
+    return { text, source, score, confidence: reading.share * (approximate ? APPROXIMATE_FACTOR : 1) };
   }
 
   close(): void {
@@ -210,6 +220,20 @@ export class VoskRecognizer implements Recognizer {
     this.lib.recognizerFree(this.recognizer);
     this.lib.modelFree(this.model);
   }
+}
+
+/**
+ * Each reading's share of belief: for alternatives (total log-likelihoods), the posterior over the list;
+ * for a single result, the mean of its word confidences (1 when libvosk gave none).
+ */
+function withShares(all: readonly VoskReading[]): Array<VoskReading & { share: number }> {
+  const scores = all.map((reading) => reading.confidence);
+  const isLikelihood = scores.some((score) => score !== undefined && (all.length > 1 || score > 1));
+  if (!isLikelihood) return all.map((reading) => ({ ...reading, share: reading.confidence ?? 1 }));
+  const best = Math.max(...scores.map((score) => score ?? Number.NEGATIVE_INFINITY));
+  const weights = scores.map((score) => (score === undefined ? 0 : Math.exp(score - best)));
+  const total = weights.reduce((sum, weight) => sum + weight, 0) || 1;
+  return all.map((reading, index) => ({ ...reading, share: (weights[index] ?? 0) / total }));
 }
 
 /** One of libvosk's readings of an utterance. */
