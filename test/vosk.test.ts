@@ -178,10 +178,11 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
     recognizer.close();
   });
 
-  it("reuses one recognizer across utterances, and frees it and the model exactly once", () => {
+  it("reuses one recognizer across utterances, and frees it and the model exactly once", async () => {
     const lib = fakeVosk({ finalResults: ['{"text": "help"}', '{"text": "yes"}', '{"text": "stop"}'] });
     const recognizer = new VoskRecognizer({ modelPath: modelFolder("reuse"), sentences, library: lib });
-    const heard = [1, 2, 3].map(async () => (await transcribe(recognizer, speech(200))).text);
+    const heard: string[] = [];
+    for (let turn = 0; turn < 3; turn++) heard.push((await transcribe(recognizer, speech(200))).text);
     expect(heard).toEqual(["help", "yes", "stop"]);
     // The grammar's recognizer, made once; the probe made before it is already freed.
     expect(lib.recognizers.filter((made) => !made.freed)).toHaveLength(1);
