@@ -89,7 +89,7 @@ function fitOf(source: ReadingSource, confidence: number): number {
 
 async function decode(part: number, parts: number, every: number): Promise<UtteranceRecord[]> {
   const runtime = createRuntime();
-  const frontEnd = option("front-end") ?? "off";
+  const frontEnd = option("front-end") ?? "on";
   const recognizer = createRecognizer(interactionModelFor("en-US"), {
     frontEnd: {
       noiseSuppression: frontEnd === "on" || frontEnd === "denoise",

@@ -94,6 +94,20 @@ export interface Measured {
   readonly latency: Latency;
   readonly peakRssMiB: number;
   readonly startup: StartupFigures | null;
+  /** Recognition alone in one process, as a live conversation runs it: every core free for its decoders. */
+  readonly realTime?: RealTimeFigures | null;
+}
+
+export interface RealTimeFigures {
+  readonly condition: string;
+  readonly utterances: number;
+  readonly audioSeconds: number;
+  /** Wall time from the first audio in to the transcript out, per second of audio. */
+  readonly median: number;
+  readonly p90: number;
+  /** Processor seconds (every thread) per second of audio. */
+  readonly cpuMedian: number;
+  readonly cores: number;
 }
 
 /** A share and what it is of; rate is null when there was nothing to count. */
@@ -496,6 +510,14 @@ export function markdownOf(measured: Measured, figures: Figures, plots: Record<s
       ]),
     ),
     "",
+    ...(measured.realTime
+      ? [
+          "Then, with the workers done, one recognizer alone in one process, as a live conversation runs it: its decoders spread over every core.",
+          "",
+          ...realTimeTable(measured.realTime),
+          "",
+        ]
+      : []),
     ...(babble10
       ? [
           `Babble at 10 dB: median ${fixed(babble10.median, 3)}, p90 ${fixed(babble10.p90, 3)} times real time.`,
@@ -543,6 +565,19 @@ export function markdownOf(measured: Measured, figures: Figures, plots: Record<s
     "",
   ];
   return lines.join("\n");
+}
+
+export function realTimeTable(figures: RealTimeFigures): string[] {
+  return [
+    row([
+      `recognition alone, one process on ${figures.cores} cores (${figures.utterances} utterances, ${figures.condition}, ${figures.audioSeconds.toFixed(0)} s of audio)`,
+      "median",
+      "p90",
+    ]),
+    rule(3),
+    row(["real-time factor (wall)", figures.median.toFixed(3), figures.p90.toFixed(3)]),
+    row(["processor seconds per second of audio (all threads)", figures.cpuMedian.toFixed(3), ""]),
+  ];
 }
 
 export function startupTable(figures: StartupFigures, cores: number): string[] {

@@ -19,8 +19,9 @@
  * file (run `npm run build` first), with an empty cache once and then with the cache filled, next to a bare
  * `node -e 0`.
  *
- * holdout-c and holdout-d are blind: written by someone who never saw the samples, never used to tune; the
- * calibration (bench/calibrate-voice.ts) never reads holdout-d nor the unseen voices.
+ * holdout-d is blind: written by someone who never saw the samples or the other sets, never used to tune.
+ * The calibration (bench/calibrate-voice.ts) tunes on dev and holdouts A to C with the tuning voices; it
+ * never reads holdout-d nor the unseen voices.
  */
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -59,6 +60,7 @@ import {
   markdownOf,
   plotsOf,
   quantile,
+  type RealTimeFigures,
   SNRS,
   type StartupFigures,
   startupTable,
@@ -90,6 +92,8 @@ const CONDITIONS: readonly Condition[] = [
 ];
 /** Samples fed to the recognizer at a time: 100 ms, as a microphone delivers them. */
 const CHUNK = 1600;
+/** Utterances in the one-process real-time measurement. */
+const REAL_TIME_UTTERANCES = 24;
 
 interface Options {
   readonly sets: string[];
@@ -102,6 +106,7 @@ interface Options {
   readonly workers: number;
   readonly startup?: boolean;
   readonly skipStartup?: boolean;
+  readonly skipRealTime?: boolean;
   readonly plan?: boolean;
   readonly runs: number;
   readonly shard?: [number, number];
@@ -135,6 +140,7 @@ const options = new Command("bench:voice")
   )
   .option("--startup", "measure start-up only: print it, write nothing")
   .option("--skip-startup", "leave start-up out (measuring it needs npm run build)")
+  .option("--skip-real-time", "leave out the one-process real-time factor in babble")
   .option("--plan", "print how many utterances each condition, voice and worker gets, and stop")
   .option("--runs <n>", "start-up runs", parseCount, 5)
   .addOption(
@@ -322,6 +328,50 @@ async function measure(part: number, parts: number): Promise<WorkerResult> {
   return { recognizer: name, records, latency, peakRssMiB: peakRss / 2 ** 20 };
 }
 
+/**
+ * Recognition's real-time factor as a live conversation has it: one recognizer alone in this process,
+ * after the workers are done, its decoders free to use every core. In-domain items spoken by the unseen
+ * voices in turn, in babble at 10 dB.
+ */
+async function measureRealTime(): Promise<RealTimeFigures> {
+  const recognizer = createRecognizer(interactionModelFor("en-US"));
+  const unseen = options.voices.filter((voice) => !DEFAULT_TEST_VOICES.includes(voice));
+  const voices = unseen.length > 0 ? unseen : options.voices;
+  const chosen = items.filter((item) => item.expectation !== "@fallback").slice(0, REAL_TIME_UTTERANCES);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let audioSeconds = 0;
+  console.log(`real-time factor: ${chosen.length} utterances in babble at 10 dB, one process...`);
+  for (const [index, item] of chosen.entries()) {
+    const voice = voices[index % voices.length] as SynthVoice;
+    const audio = withNoise(synthesize(item.utterance, voice), "babble", 10, 7919 + index);
+    const seconds = audio.length / SAMPLE_RATE;
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const stream = recognizer.start();
+    for (let offset = 0; offset < audio.length; offset += CHUNK)
+      stream.accept(audio.subarray(offset, offset + CHUNK));
+    await stream.finish();
+    wall.push((performance.now() - started) / 1000 / seconds);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1e6 / seconds);
+    audioSeconds += seconds;
+  }
+  recognizer.close();
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const at = (values: number[], q: number) =>
+    sorted(values)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
+  return {
+    condition: "babble at 10 dB",
+    utterances: chosen.length,
+    audioSeconds,
+    median: at(wall, 0.5),
+    p90: at(wall, 0.9),
+    cpuMedian: at(cpu, 0.5),
+    cores: availableParallelism(),
+  };
+}
+
 /** Runs the workers, shows their progress, and gathers what they measured. */
 async function measureInParallel(parts: number): Promise<WorkerResult[]> {
   const bar = new cliProgress.SingleBar(
@@ -468,6 +518,7 @@ async function measureAll(): Promise<Measured | undefined> {
   preflight();
   const started = performance.now();
   const results = await measureInParallel(workers);
+  const realTime = options.skipRealTime ? null : await measureRealTime();
   const records = results.flatMap((result) => result.records);
   const config: BenchConfig = {
     recognizer: results[0]?.recognizer ?? "",
@@ -497,6 +548,7 @@ async function measureAll(): Promise<Measured | undefined> {
     },
     peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
     startup,
+    realTime,
   };
 }
 
@@ -525,7 +577,10 @@ function report(measured: Measured): void {
       ...headlineTable(figures),
       "",
       babble10
-        ? `real-time factor, babble at 10 dB: median ${babble10.median.toFixed(3)}, p90 ${babble10.p90.toFixed(3)}`
+        ? `real-time factor in the workers (${config.workers} sharing ${config.cores} cores), babble at 10 dB: median ${babble10.median.toFixed(3)}, p90 ${babble10.p90.toFixed(3)}`
+        : "",
+      measured.realTime
+        ? `real-time factor of one process alone, babble at 10 dB: median ${measured.realTime.median.toFixed(3)}, p90 ${measured.realTime.p90.toFixed(3)}`
         : "",
       `${records.length} utterances in ${config.minutes.toFixed(1)} min with ${config.workers} workers on ` +
         `${config.cores} cores (${perUtterance.toFixed(2)} s per utterance per worker)`,

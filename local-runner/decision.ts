@@ -6,8 +6,8 @@
  * the resolver's confidence in what they mean (1 for one of the skill's own sentences, the ranker's
  * confidence for a paraphrase). The best-scoring reading is acted on when its score reaches the threshold;
  * otherwise the skill hears Fallback and says what it can talk about, rather than answer a question nobody
- * asked. The threshold was calibrated on noisy speech (npm run calibrate:voice); the voice benchmark draws
- * false accepts against false rejects over it.
+ * asked. The threshold stays at one half; the engines' confidences are calibrated to it on noisy speech
+ * (npm run calibrate:voice), and the voice benchmark draws false accepts against false rejects over it.
  */
 
 import type { Reading, Transcript } from "./recognizers/types.js";

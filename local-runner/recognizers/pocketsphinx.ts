@@ -1,17 +1,17 @@
 /**
  * PocketSphinx (Debian's libpocketsphinx.so.3, bound with koffi): the recognizer that works offline from
- * apt alone. Four decoders hear every utterance, and up to three of them give readings of it, in this order
- * (each the `alternative` of the one before, tried when it means nothing to the skill):
- * 1. grammar: a JSGF grammar of the skill's exact sentences, when its sentence fits about as well as open
- *    English does: the surest reading when someone says one of them;
- * 2. mixed: the open English language model interpolated with a trigram model of the skill's sentences
+ * apt alone. Four decoders hear every utterance, side by side on libuv's thread pool, and three of them
+ * give scored readings of it, ranked in this order (the decision policy, decision.ts, chooses among them):
+ * 1. grammar: a JSGF grammar of the skill's exact sentences: the surest reading when someone says one;
+ * 2. open: the open English language model interpolated with a trigram model of the skill's sentences
  *    (language-model.ts). It hears any English, leaning towards the skill's phrasing: a question worded in a
  *    new way comes out as said, and so does out-of-domain speech ("who composed the music for
  *    interstellar"), for the resolver to turn away as it does typed text;
  * 3. domain: the skill's trigram model alone, which hears paraphrases through voices the open model hears
- *    badly (espeak-ng), when it fits well; marked approximate.
- * The fourth, free, is the open English language model: the yardstick of 1 and 3, since speech that fits a
- * constrained decoder much worse than it fits open English was not meant for it (rejection.ts).
+ *    badly (espeak-ng).
+ * The fourth, free, is the open English language model alone: the yardstick of every reading's confidence,
+ * since speech that fits a constrained decoder much worse than it fits open English was not meant for it
+ * (rejection.ts).
  * For a quick start, the open model is read once for the two decoders that use it, and each decoder reads a
  * dictionary cut down to the words it can hear, prepared once and cached on disk with the domain model
  * (pronunciations.ts, model-cache.ts).

@@ -1,8 +1,9 @@
 /**
  * Vosk (libvosk from the `vosk` package, bound with koffi), restricted to the skill's phrases plus "[unk]",
- * so speech outside them comes out as unknown. Vosk's grammar mode builds a bigram model from the phrases,
- * so a result can mix two phrases: only a result that is one of the skill's sentences is exact, anything
- * else is approximate and the resolver must be surer of it. Each result comes with its alternatives.
+ * so speech outside them comes out as unknown. Each result comes with its alternatives, scored by their
+ * share of belief. Vosk's grammar mode builds a bigram model from the phrases, so a result can mix two
+ * phrases: a reading that is not one of the skill's sentences keeps less of its confidence, and the
+ * decision policy (decision.ts) then needs the resolver surer of its words.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +27,8 @@ const MAX_ALTERNATIVES = 3;
 const UNKNOWN = "[unk]";
 /**
  * What a grammar reading that is not one of the skill's sentences keeps of its confidence. No real Vosk
- * model is at hand to calibrate it on; at one half, only a resolver sure of the words lets it answer.
+ * model is at hand to calibrate it on; at 0.6, only a resolver at least 0.83 sure of the words lets it
+ * answer (decision.ts's threshold of one half).
  */
 const APPROXIMATE_FACTOR = 0.6;
 
