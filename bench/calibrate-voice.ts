@@ -18,6 +18,7 @@ import { performance } from "node:perf_hooks";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { intentOf } from "../local-runner/conversation.js";
 import { ANSWER_THRESHOLD, understanding } from "../local-runner/decision.js";
 import { readEvalFile } from "../local-runner/eval.js";
 import { CALIBRATION } from "../local-runner/recognizers/rejection.js";
@@ -52,6 +53,8 @@ interface Outcome {
   /** The fit behind the confidence (the logistic undone). */
   readonly fit: number;
   readonly understanding: number;
+  /** What the reading means to the skill (intent name, or launch / end). */
+  readonly intent: string;
   readonly correct: boolean;
 }
 
@@ -124,6 +127,7 @@ async function decode(part: number, parts: number, every: number): Promise<Utter
             text: reading.text,
             fit: fitOf(reading.source, reading.confidence),
             understanding: understanding(resolution),
+            intent: intentOf(resolution),
             correct: correctFor(row, turn.speech),
           });
         }
@@ -152,6 +156,13 @@ function confidence(calibration: Calibration, outcome: Outcome): number {
   return 1 / (1 + Math.exp(-(outcome.fit - center) / (width / Math.log(3))));
 }
 
+/**
+ * How readings combine: "best" acts on the best-scoring reading alone; "agree" also lets readings that mean
+ * the same thing support each other (noisy-or of their scores, per meaning).
+ */
+type Combination = "best" | "agree";
+let combination: Combination = "best";
+
 /** Answered-correctly and rejected rates per condition under a calibration and threshold. */
 function score(records: readonly UtteranceRecord[], calibration: Calibration, threshold: number) {
   const byCondition = new Map<
@@ -160,8 +171,15 @@ function score(records: readonly UtteranceRecord[], calibration: Calibration, th
   >();
   for (const record of records) {
     let best: { outcome: Outcome; value: number } | undefined;
+    const doubt = new Map<string, number>();
     for (const outcome of record.outcomes) {
-      const value = confidence(calibration, outcome) * outcome.understanding;
+      const single = confidence(calibration, outcome) * outcome.understanding;
+      let value = single;
+      if (combination === "agree" && single > 0) {
+        const left = (doubt.get(outcome.intent) ?? 1) * (1 - single);
+        doubt.set(outcome.intent, left);
+        value = 1 - left;
+      }
       if (value > 0 && (!best || value > best.value)) best = { outcome, value };
     }
     const correct = best && best.value >= threshold ? best.outcome.correct : record.rejectCorrect;
@@ -185,18 +203,9 @@ function score(records: readonly UtteranceRecord[], calibration: Calibration, th
   return { rates, objective };
 }
 
-function search(records: readonly UtteranceRecord[]): void {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const show = (label: string, calibration: Calibration, threshold: number) => {
-    const { rates, objective } = score(records, calibration, threshold);
-    console.log(`${label}: ${JSON.stringify(calibration)} threshold ${threshold}`);
-    for (const r of rates)
-      console.log(`  ${r.condition.padEnd(14)} answered ${pct(r.answered)}  rejected ${pct(r.rejected)}`);
-    console.log(`  objective ${objective.toFixed(4)}`);
-  };
-  show("current", CALIBRATION, ANSWER_THRESHOLD);
-  let best = { calibration: CALIBRATION, objective: -1 };
-  // One source at a time, twice round: the sources interact only through which reading wins.
+/** The calibration with the best objective: one source at a time, twice round (they interact only through which reading wins). */
+function fitted(records: readonly UtteranceRecord[], start: Calibration): Calibration {
+  let best = { calibration: start, objective: -1 };
   for (let round = 0; round < 2; round++) {
     for (const source of ["grammar", "open", "domain"] as const) {
       for (let center = -30; center <= 30; center += 1) {
@@ -208,7 +217,25 @@ function search(records: readonly UtteranceRecord[]): void {
       }
     }
   }
-  show("best", best.calibration, ANSWER_THRESHOLD);
+  return best.calibration;
+}
+
+function search(records: readonly UtteranceRecord[]): void {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const show = (label: string, calibration: Calibration, threshold: number) => {
+    const { rates, objective } = score(records, calibration, threshold);
+    console.log(`${label}: ${JSON.stringify(calibration)} threshold ${threshold}`);
+    for (const r of rates)
+      console.log(`  ${r.condition.padEnd(14)} answered ${pct(r.answered)}  rejected ${pct(r.rejected)}`);
+    console.log(`  objective ${objective.toFixed(4)}`);
+  };
+  show("current", CALIBRATION, ANSWER_THRESHOLD);
+  show("best", fitted(records, CALIBRATION), ANSWER_THRESHOLD);
+  if (records.some((record) => record.outcomes.some((outcome) => outcome.intent !== undefined))) {
+    combination = "agree";
+    show("best, readings that agree supporting each other", fitted(records, CALIBRATION), ANSWER_THRESHOLD);
+    combination = "best";
+  }
   const seconds = records.reduce((sum, r) => sum + r.seconds, 0);
   const decode = records.reduce((sum, r) => sum + r.decodeMs, 0) / 1000;
   console.log(

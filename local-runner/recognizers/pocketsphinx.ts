@@ -132,6 +132,18 @@ interface Binding {
 
 let binding: Binding | undefined;
 
+/** The samples plus or minus one at random, the same for the same audio every time. */
+function dither(chunk: Int16Array): Int16Array {
+  const out = new Int16Array(chunk.length);
+  let state = 1;
+  for (let i = 0; i < chunk.length; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    const sample = (chunk[i] as number) + (state & 0x10000 ? 1 : -1);
+    out[i] = Math.max(-32768, Math.min(32767, sample));
+  }
+  return out;
+}
+
 /** A koffi function called on libuv's thread pool, as a promise. */
 function onThreadPool(fn: KoffiFunc<(...args: never[]) => number>): (...args: never[]) => Promise<number> {
   return (...args) =>
@@ -276,19 +288,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     const created: unknown[] = [];
     const cleanups: Array<() => void> = [];
     const decoder: DecoderFactory = (dictionary, extra = []) => {
-      const argv = [
-        "-hmm",
-        join(modelDir, "en-us"),
-        "-dict",
-        dictionary,
-        // Synthetic and gated audio holds exact digital silence, which upsets feature normalisation.
-        "-dither",
-        "yes",
-        // A fixed seed for the dither, so the same audio is always heard the same way.
-        "-seed",
-        "1",
-        ...extra,
-      ];
+      const argv = ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra];
       const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
       const ps = config && this.ps.init(config);
       if (!ps)
@@ -490,8 +490,11 @@ export class PocketSphinxRecognizer implements Recognizer {
       accept: (chunk) => {
         // Audio can still arrive after close(); the decoders' memory is gone by then.
         if (this.closed) return {};
-        // The caller may reuse its buffer before the decoders have read it.
-        const samples = chunk.slice();
+        // A copy, since the caller may reuse its buffer before the decoders have read it; dithered, since
+        // synthetic and gated audio holds exact digital silence, which upsets feature normalisation.
+        // (PocketSphinx's own -dither draws on one generator for every decoder, so decoders on several
+        // threads would each get different noise from run to run.)
+        const samples = dither(chunk);
         for (const [decoder, lane] of decoders) {
           lane.run(async () => {
             if (this.closed) return;
@@ -542,9 +545,13 @@ export class PocketSphinxRecognizer implements Recognizer {
 
   /** The decoders in use, each with its lane. */
   private active(): Map<unknown, Lane> {
+    if (this.lanes.size > 0) return this.lanes;
     const { grammar, mixed, domain, free } = this.decoders;
-    for (const decoder of [grammar, mixed, domain, free])
-      if (decoder !== undefined && !this.lanes.has(decoder)) this.lanes.set(decoder, new Lane());
+    // The mixed and free decoders share one open language model, whose lookups keep a cache of their
+    // own: they take turns on one lane, or their scores would depend on the threads' timing.
+    const shared = new Lane();
+    for (const decoder of [grammar, domain]) if (decoder !== undefined) this.lanes.set(decoder, new Lane());
+    for (const decoder of [mixed, free]) if (decoder !== undefined) this.lanes.set(decoder, shared);
     return this.lanes;
   }
 
