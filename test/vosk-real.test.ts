@@ -247,10 +247,10 @@ describe.skipIf(missing !== undefined)(
         expect(partials).toContain("who");
       });
 
-      it("reuses one recognizer: each utterance is heard on its own, nothing carried over", () => {
-        const heard = ["yes.wav", "no.wav", "help.wav", "yes.wav"].map(
-          async (file) => (await transcribe(recognizer, samplePcm(lookahead, file))).text,
-        );
+      it("reuses one recognizer: each utterance is heard on its own, nothing carried over", async () => {
+        const heard: string[] = [];
+        for (const file of ["yes.wav", "no.wav", "help.wav", "yes.wav"])
+          heard.push((await transcribe(recognizer, samplePcm(lookahead, file))).text);
         expect(heard).toEqual(["yes", "no", "help", "yes"]);
       });
 

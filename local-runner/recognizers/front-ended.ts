@@ -9,8 +9,9 @@ import type { RecognitionStream, Recognizer } from "./types.js";
 export function withFrontEnd(recognizer: Recognizer, options: FrontEndOptions): Recognizer {
   if (options.noiseSuppression === false && options.gainNormalisation === false) return recognizer;
   const frontEnd = new FrontEnd(options);
-  return {
-    name: recognizer.name,
+  // What else the engine tells (the words its model lacks, say) shows through.
+  const wrapped: Recognizer = Object.create(recognizer);
+  return Object.assign(wrapped, {
     start(): RecognitionStream {
       const stream = recognizer.start();
       return {
@@ -19,5 +20,5 @@ export function withFrontEnd(recognizer: Recognizer, options: FrontEndOptions): 
       };
     },
     close: () => recognizer.close(),
-  };
+  });
 }
