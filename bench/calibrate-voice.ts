@@ -161,7 +161,7 @@ function confidence(calibration: Calibration, outcome: Outcome): number {
  * the same thing support each other (noisy-or of their scores, per meaning).
  */
 type Combination = "best" | "agree";
-let combination: Combination = "best";
+let combination: Combination = "agree";
 
 /** Answered-correctly and rejected rates per condition under a calibration and threshold. */
 function score(records: readonly UtteranceRecord[], calibration: Calibration, threshold: number) {
@@ -231,11 +231,12 @@ function search(records: readonly UtteranceRecord[]): void {
   };
   show("current", CALIBRATION, ANSWER_THRESHOLD);
   show("best", fitted(records, CALIBRATION), ANSWER_THRESHOLD);
-  if (records.some((record) => record.outcomes.some((outcome) => outcome.intent !== undefined))) {
-    combination = "agree";
-    show("best, readings that agree supporting each other", fitted(records, CALIBRATION), ANSWER_THRESHOLD);
-    combination = "best";
-  }
+  combination = "best";
+  show(
+    "best, each reading alone (no support from readings that agree)",
+    fitted(records, CALIBRATION),
+    ANSWER_THRESHOLD,
+  );
   const seconds = records.reduce((sum, r) => sum + r.seconds, 0);
   const decode = records.reduce((sum, r) => sum + r.decodeMs, 0) / 1000;
   console.log(

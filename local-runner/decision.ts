@@ -4,7 +4,9 @@
  *
  * Each reading that means something to the skill is scored as the engine's confidence in the words times
  * the resolver's confidence in what they mean (1 for one of the skill's own sentences, the ranker's
- * confidence for a paraphrase). The best-scoring reading is acted on when its score reaches the threshold;
+ * confidence for a paraphrase). Readings that ask for the same thing support each other: a meaning's score
+ * is the chance that not all of them are wrong (noisy-or). The best meaning is acted on, through its
+ * best reading, when its score reaches the threshold;
  * otherwise the skill hears Fallback and says what it can talk about, rather than answer a question nobody
  * asked. The threshold stays at one half; the engines' confidences are calibrated to it on noisy speech
  * (npm run calibrate:voice), and the voice benchmark draws false accepts against false rejects over it.
@@ -33,24 +35,46 @@ export function understanding(resolution: Resolution): number {
   return resolution.match === "ranked" ? resolution.confidence : 1;
 }
 
+/** What a resolution means, as a key: two readings with the same key ask for the same thing. */
+function meaningOf(resolution: Resolution): string {
+  if (resolution.kind !== "intent") return resolution.kind;
+  return `${resolution.intent} ${JSON.stringify(resolution.slots)}`;
+}
+
 /** The reading to act on, and whether to (see the file's comment). */
 export function decide(
   transcript: Transcript,
   resolve: (text: string) => Resolution,
   threshold = ANSWER_THRESHOLD,
 ): Decision {
+  const resolved = new Map<string, Resolution>();
+  /** Per meaning: the chance that every reading asking for it is wrong, and its best reading. */
+  const meanings = new Map<
+    string,
+    { doubt: number; reading: Reading; resolution: Resolution; single: number }
+  >();
   let best: { reading: Reading; resolution: Resolution; score: number } | undefined;
-  const meanings = new Map<string, Resolution>();
   for (const reading of transcript.readings) {
     if (reading.text === "") continue;
-    let resolution = meanings.get(reading.text);
+    let resolution = resolved.get(reading.text);
     if (!resolution) {
       resolution = resolve(reading.text);
-      meanings.set(reading.text, resolution);
+      resolved.set(reading.text, resolution);
     }
-    const score = reading.confidence * understanding(resolution);
+    const single = reading.confidence * understanding(resolution);
+    if (single <= 0) continue;
+    // Readings from different searches that ask for the same thing support each other (noisy-or).
+    const key = meaningOf(resolution);
+    const known = meanings.get(key);
+    const meaning =
+      known && known.single >= single
+        ? { ...known, doubt: known.doubt * (1 - single) }
+        : { doubt: (known?.doubt ?? 1) * (1 - single), reading, resolution, single };
+    meanings.set(key, meaning);
+    const score = 1 - meaning.doubt;
     // Ties go to the higher-ranked reading.
-    if (score > 0 && (!best || score > best.score)) best = { reading, resolution, score };
+    if (!best || score > best.score)
+      best = { reading: meaning.reading, resolution: meaning.resolution, score };
   }
   if (best && best.score >= threshold)
     return { text: best.reading.text, reading: best.reading, resolution: best.resolution, score: best.score };

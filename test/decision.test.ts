@@ -49,6 +49,22 @@ describe("the decision policy", () => {
     expect(decision.score).toBeCloseTo(0.95);
   });
 
+  it("lets readings from different searches that ask the same thing support each other", () => {
+    const alone = decide(transcriptOf([reading("how long is her", 0.4, "grammar")]), resolve);
+    expect(alone.resolution).toMatchObject({ intent: "AMAZON.FallbackIntent" });
+    const agreeing = decide(
+      transcriptOf([
+        reading("how long is her", 0.4, "grammar"),
+        reading("what is the runtime of her", 0.4, "open"),
+        reading("who directed her", 0.45, "domain"),
+      ]),
+      resolve,
+    );
+    // 1 - 0.6 x 0.6: either of two independent readings being right.
+    expect(agreeing.score).toBeCloseTo(0.64);
+    expect(agreeing).toMatchObject({ text: "how long is her", resolution: { intent: "RuntimeIntent" } });
+  });
+
   it("rejects when no reading reaches the threshold, keeping the best reading's words and score", () => {
     const unsure = decide(transcriptOf([reading("how long is her", ANSWER_THRESHOLD - 0.01)]), resolve);
     expect(unsure).toMatchObject({

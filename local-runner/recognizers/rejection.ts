@@ -21,9 +21,9 @@ interface Calibration {
  * speech.
  */
 export const CALIBRATION: Readonly<Record<"grammar" | "open" | "domain", Calibration>> = {
-  grammar: { center: 16, width: 3 },
-  open: { center: -4, width: 3 },
-  domain: { center: 0, width: 3 },
+  grammar: { center: 28, width: 5 },
+  open: { center: -15, width: 8 },
+  domain: { center: -6, width: 5 },
 };
 
 /** A fit as a confidence, for a reading from `source`. */
