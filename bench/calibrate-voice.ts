@@ -18,10 +18,14 @@ import { performance } from "node:perf_hooks";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
-import { intentOf } from "../local-runner/conversation.js";
-import { ANSWER_THRESHOLD, understanding } from "../local-runner/decision.js";
+import { ANSWER_THRESHOLD, meaningOf, strongest, understanding } from "../local-runner/decision.js";
 import { readEvalFile } from "../local-runner/eval.js";
-import { CALIBRATION } from "../local-runner/recognizers/rejection.js";
+import {
+  CALIBRATION,
+  type Calibrations,
+  confidenceOf,
+  fitOf,
+} from "../local-runner/recognizers/rejection.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { ReadingSource } from "../local-runner/recognizers/types.js";
 import { fallback } from "../local-runner/resolver.js";
@@ -53,8 +57,8 @@ interface Outcome {
   /** The fit behind the confidence (the logistic undone). */
   readonly fit: number;
   readonly understanding: number;
-  /** What the reading means to the skill (intent name, or launch / end). */
-  readonly intent: string;
+  /** What the reading means to the skill (decision.ts's meaningOf). */
+  readonly meaning: string;
   readonly correct: boolean;
 }
 
@@ -83,12 +87,6 @@ function tuningRows(every: number): Row[] {
 
 const lower = (text: string) => text.toLowerCase();
 const answersFaq = (speech: string) => faq.some((entry) => lower(speech).includes(lower(entry.answer)));
-
-function fitOf(source: ReadingSource, confidence: number): number {
-  const { center, width } = CALIBRATION[source === "phrases" ? "grammar" : source];
-  const clamped = Math.min(1 - 1e-12, Math.max(1e-12, confidence));
-  return center + (width / Math.log(3)) * Math.log(clamped / (1 - clamped));
-}
 
 async function decode(part: number, parts: number, every: number): Promise<UtteranceRecord[]> {
   const runtime = createRuntime();
@@ -127,7 +125,7 @@ async function decode(part: number, parts: number, every: number): Promise<Utter
             text: reading.text,
             fit: fitOf(reading.source, reading.confidence),
             understanding: understanding(resolution),
-            intent: intentOf(resolution),
+            meaning: meaningOf(resolution),
             correct: correctFor(row, turn.speech),
           });
         }
@@ -149,19 +147,13 @@ async function decode(part: number, parts: number, every: number): Promise<Utter
   return records;
 }
 
-type Calibration = typeof CALIBRATION;
-
-function confidence(calibration: Calibration, outcome: Outcome): number {
-  const { center, width } = calibration[outcome.source === "phrases" ? "grammar" : outcome.source];
-  return 1 / (1 + Math.exp(-(outcome.fit - center) / (width / Math.log(3))));
-}
+type Calibration = Calibrations;
 
 /**
- * How readings combine: "best" acts on the best-scoring reading alone; "agree" also lets readings that mean
- * the same thing support each other (noisy-or of their scores, per meaning).
+ * Whether readings that mean the same thing support each other, as the policy has it (decision.ts), or
+ * each stands alone: searched both ways, to show what the support adds.
  */
-type Combination = "best" | "agree";
-let combination: Combination = "agree";
+let agree = true;
 
 /** Answered-correctly and rejected rates per condition under a calibration and threshold. */
 function score(records: readonly UtteranceRecord[], calibration: Calibration, threshold: number) {
@@ -170,19 +162,15 @@ function score(records: readonly UtteranceRecord[], calibration: Calibration, th
     { answered: number; inDomain: number; rejected: number; ood: number }
   >();
   for (const record of records) {
-    let best: { outcome: Outcome; value: number } | undefined;
-    const doubt = new Map<string, number>();
-    for (const outcome of record.outcomes) {
-      const single = confidence(calibration, outcome) * outcome.understanding;
-      let value = single;
-      if (combination === "agree" && single > 0) {
-        const left = (doubt.get(outcome.intent) ?? 1) * (1 - single);
-        doubt.set(outcome.intent, left);
-        value = 1 - left;
-      }
-      if (value > 0 && (!best || value > best.value)) best = { outcome, value };
-    }
-    const correct = best && best.value >= threshold ? best.outcome.correct : record.rejectCorrect;
+    const best = strongest(
+      record.outcomes.map((outcome) => ({
+        item: outcome,
+        meaning: outcome.meaning,
+        score: confidenceOf(outcome.source, outcome.fit, calibration) * outcome.understanding,
+      })),
+      agree,
+    );
+    const correct = best && best.score >= threshold ? best.item.correct : record.rejectCorrect;
     const tally = byCondition.get(record.condition) ?? { answered: 0, inDomain: 0, rejected: 0, ood: 0 };
     if (record.inDomain) {
       tally.inDomain++;
@@ -231,7 +219,7 @@ function search(records: readonly UtteranceRecord[]): void {
   };
   show("current", CALIBRATION, ANSWER_THRESHOLD);
   show("best", fitted(records, CALIBRATION), ANSWER_THRESHOLD);
-  combination = "best";
+  agree = false;
   show(
     "best, each reading alone (no support from readings that agree)",
     fitted(records, CALIBRATION),

@@ -36,9 +36,40 @@ export function understanding(resolution: Resolution): number {
 }
 
 /** What a resolution means, as a key: two readings with the same key ask for the same thing. */
-function meaningOf(resolution: Resolution): string {
+export function meaningOf(resolution: Resolution): string {
   if (resolution.kind !== "intent") return resolution.kind;
   return `${resolution.intent} ${JSON.stringify(resolution.slots)}`;
+}
+
+/** One reading as the policy weighs it. */
+export interface Candidate<T> {
+  readonly item: T;
+  /** What it asks for: candidates with the same meaning support each other. */
+  readonly meaning: string;
+  /** Engine confidence times understanding. */
+  readonly score: number;
+}
+
+/**
+ * The candidate to act on and its meaning's score: readings that ask for the same thing combine as a
+ * noisy-or (the chance that not all of them are wrong), acted on through the meaning's best candidate. Ties
+ * go to the earlier, higher-ranked candidate. With `agree` false each candidate stands alone.
+ */
+export function strongest<T>(
+  candidates: Iterable<Candidate<T>>,
+  agree = true,
+): { readonly item: T; readonly score: number } | undefined {
+  const meanings = new Map<string, { doubt: number; best: Candidate<T> }>();
+  let chosen: { item: T; score: number } | undefined;
+  for (const candidate of candidates) {
+    if (candidate.score <= 0) continue;
+    const known = agree ? meanings.get(candidate.meaning) : undefined;
+    const best = known && known.best.score >= candidate.score ? known.best : candidate;
+    const doubt = (known?.doubt ?? 1) * (1 - candidate.score);
+    meanings.set(candidate.meaning, { doubt, best });
+    if (!chosen || 1 - doubt > chosen.score) chosen = { item: best.item, score: 1 - doubt };
+  }
+  return chosen;
 }
 
 /** The reading to act on, and whether to (see the file's comment). */
@@ -48,35 +79,24 @@ export function decide(
   threshold = ANSWER_THRESHOLD,
 ): Decision {
   const resolved = new Map<string, Resolution>();
-  /** Per meaning: the chance that every reading asking for it is wrong, and its best reading. */
-  const meanings = new Map<
-    string,
-    { doubt: number; reading: Reading; resolution: Resolution; single: number }
-  >();
-  let best: { reading: Reading; resolution: Resolution; score: number } | undefined;
-  for (const reading of transcript.readings) {
-    if (reading.text === "") continue;
-    let resolution = resolved.get(reading.text);
-    if (!resolution) {
-      resolution = resolve(reading.text);
-      resolved.set(reading.text, resolution);
-    }
-    const single = reading.confidence * understanding(resolution);
-    if (single <= 0) continue;
-    // Readings from different searches that ask for the same thing support each other (noisy-or).
-    const key = meaningOf(resolution);
-    const known = meanings.get(key);
-    const meaning =
-      known && known.single >= single
-        ? { ...known, doubt: known.doubt * (1 - single) }
-        : { doubt: (known?.doubt ?? 1) * (1 - single), reading, resolution, single };
-    meanings.set(key, meaning);
-    const score = 1 - meaning.doubt;
-    // Ties go to the higher-ranked reading.
-    if (!best || score > best.score)
-      best = { reading: meaning.reading, resolution: meaning.resolution, score };
+  const candidates = transcript.readings
+    .filter((reading) => reading.text !== "")
+    .map((reading) => {
+      let resolution = resolved.get(reading.text);
+      if (!resolution) {
+        resolution = resolve(reading.text);
+        resolved.set(reading.text, resolution);
+      }
+      return {
+        item: { reading, resolution },
+        meaning: meaningOf(resolution),
+        score: reading.confidence * understanding(resolution),
+      };
+    });
+  const best = strongest(candidates);
+  if (best && best.score >= threshold) {
+    const { reading, resolution } = best.item;
+    return { text: reading.text, reading, resolution, score: best.score };
   }
-  if (best && best.score >= threshold)
-    return { text: best.reading.text, reading: best.reading, resolution: best.resolution, score: best.score };
   return { text: transcript.text, resolution: fallback(best?.score ?? 0), score: best?.score ?? 0 };
 }

@@ -20,14 +20,37 @@ interface Calibration {
  * and -19 to 17 for out-of-domain questions forced onto a sentence; domain and open fits are per frame of
  * speech.
  */
-export const CALIBRATION: Readonly<Record<"grammar" | "open" | "domain", Calibration>> = {
+export const CALIBRATION: Calibrations = {
   grammar: { center: 28, width: 5 },
   open: { center: -15, width: 8 },
   domain: { center: -6, width: 5 },
 };
 
-/** A fit as a confidence, for a reading from `source`. */
-export function confidenceOf(source: ReadingSource, fit: number): number {
-  const { center, width } = CALIBRATION[source === "phrases" ? "grammar" : source];
-  return 1 / (1 + Math.exp(-(fit - center) / (width / Math.log(3))));
+export type Calibrations = Readonly<Record<"grammar" | "open" | "domain", Calibration>>;
+
+/** The logistic curve of a source's calibration: fit in, confidence out. */
+function curve(source: ReadingSource, calibrations: Calibrations): { center: number; scale: number } {
+  const { center, width } = calibrations[source === "phrases" ? "grammar" : source];
+  return { center, scale: width / Math.log(3) };
+}
+
+/** A fit as a confidence, for a reading from `source` (under `calibrations`, the project's by default). */
+export function confidenceOf(
+  source: ReadingSource,
+  fit: number,
+  calibrations: Calibrations = CALIBRATION,
+): number {
+  const { center, scale } = curve(source, calibrations);
+  return 1 / (1 + Math.exp(-(fit - center) / scale));
+}
+
+/** The fit a confidence came from: confidenceOf undone, for re-calibrating recorded readings. */
+export function fitOf(
+  source: ReadingSource,
+  confidence: number,
+  calibrations: Calibrations = CALIBRATION,
+): number {
+  const { center, scale } = curve(source, calibrations);
+  const clamped = Math.min(1 - 1e-12, Math.max(1e-12, confidence));
+  return center + scale * Math.log(clamped / (1 - clamped));
 }
