@@ -1,30 +1,13 @@
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "./paths.js";
+import { cli, herFaq } from "./support/cli.js";
 
-const cli = join(repoRoot, "bin", "her-faq.js");
 const run = promisify(execFile);
-
-/** Runs the built CLI as a user would; resolves with its output and exit code instead of throwing. */
-async function herFaq(
-  args: string[],
-  input?: string,
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code: code ?? -1 }));
-    child.stdin.end(input ?? "");
-  });
-}
 
 describe("the her-faq command", () => {
   it("is built (npm test builds before running vitest)", () => {

@@ -2,7 +2,7 @@
  * `her-faq test` by voice, run as a user runs it (the built CLI): a run per voice, labelled, with what the
  * recognizer heard beside each step; noise mixed in; JUnit XML for CI; and the option mistakes it refuses.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,22 +10,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import { repoRoot } from "./paths.js";
-
-const cli = join(repoRoot, "bin", "her-faq.js");
-
-/** Runs the built CLI; resolves with its output and exit code instead of throwing. */
-function herFaq(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code: code ?? -1 }));
-    child.stdin.end();
-  });
-}
+import { herFaq } from "./support/cli.js";
 
 function missingSpeechStack(): string | undefined {
   for (const tool of ["text2wave", "espeak-ng", "flite"]) {
