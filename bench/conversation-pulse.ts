@@ -175,6 +175,26 @@ function pactl(env: NodeJS.ProcessEnv, args: readonly string[]) {
   return spawnSync("pactl", args, { env, encoding: "utf8", timeout: 3000 });
 }
 
+/**
+ * Loads a sink that plays into both null sinks at once, for checking the bench's clock: one sound played into
+ * it must start at the same time on both recordings. Returns a function that unloads it.
+ */
+export function loadBothSink(pulse: PrivatePulse, name: string): () => void {
+  const run = pactl(pulse.env, [
+    "load-module",
+    "module-combine-sink",
+    `sink_name=${name}`,
+    `slaves=${MIC_SINK},${SPEAKER_SINK}`,
+    `rate=${RATE}`,
+    "channels=1",
+    "adjust_time=0",
+  ]);
+  if (run.status !== 0)
+    throw new BenchSetupError(`the private PulseAudio server refused a combine sink (${run.stderr.trim()})`);
+  const module = run.stdout.trim();
+  return () => void pactl(pulse.env, ["unload-module", module]);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -55,6 +55,8 @@ export interface RunSettings {
   /** The machine's 1-minute load average at the start and the end: other work on its cores slows listen. */
   readonly loadAverage: readonly [number, number];
   readonly sentenceGapMs: number;
+  /** One tone played into both devices at once: how far apart the bench times its start on each. */
+  readonly clockCheckMs: readonly number[];
 }
 
 export interface ConversationRun {
@@ -227,6 +229,9 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     `${run.settings.sentenceGapMs} ms inside an answer, which is where its sentences meet. The printed rows time`,
     "listen's output as the bench reads it (the endpoint decision with the reading, then the skill's answer):",
     "they split the latency into listening, thinking and speaking.",
+    "",
+    `The instrument's own error: one tone played into both devices at once starts ${run.settings.clockCheckMs.map((value) => `${Math.round(value)}`).join(", ") || "–"} ms`,
+    "later at the speaker than at the microphone, as timed here (it should be 0).",
     "",
     row(["ms", "n", "median", "p95", "min", "max"]),
     rule(6),

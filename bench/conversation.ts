@@ -34,6 +34,7 @@ import {
   BenchSetupError,
   Children,
   checkAlsaReachesPulse,
+  loadBothSink,
   MIC_SINK,
   missingTools,
   noiseInto,
@@ -336,6 +337,38 @@ async function startListen(
   }
 }
 
+/**
+ * The instrument's own zero: a tone played into both sinks at once, timed on both recordings as a question's
+ * end and an answer's start are. Each difference is the error the bench's clock adds to a latency.
+ */
+async function checkClock(
+  children: Children,
+  pulse: PrivatePulse,
+  microphone: Device,
+  speaker: Device,
+): Promise<number[]> {
+  const unload = loadBothSink(pulse, "both");
+  const tone = Int16Array.from({ length: RATE / 4 }, (_, i) =>
+    Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / RATE)),
+  );
+  const differences: number[] = [];
+  try {
+    for (let k = 0; k < 3; k++) {
+      const now = performance.now();
+      const fromMic = sampleAt(microphone, now);
+      const fromSpeaker = sampleAt(speaker, now);
+      await playInto(children, pulse, "both", tone, 5000);
+      const atSpeaker = await nextSound(speaker, fromSpeaker, 5000, "clock check tone", () => undefined);
+      const atMic = await nextSound(microphone, fromMic, 5000, "clock check tone", () => undefined);
+      differences.push(timeOf(speaker, atSpeaker) - timeOf(microphone, atMic));
+      await sleep(300);
+    }
+  } finally {
+    unload();
+  }
+  return differences;
+}
+
 interface Question {
   readonly faqId: string;
   readonly text: string;
@@ -470,6 +503,7 @@ async function measure(children: Children): Promise<ConversationRun> {
   const welcomes: WelcomeRecord[] = [];
   const trials: TrialRecord[] = [];
   let listen: ListenProcess | undefined;
+  let clockCheckMs: number[] = [];
   try {
     checkAlsaReachesPulse(pulse);
     const micRecording = new Recording(children, pulse, `${MIC_SINK}.monitor`);
@@ -488,6 +522,8 @@ async function measure(children: Children): Promise<ConversationRun> {
     process.stderr.write(
       `noise floors: microphone ${floorOf(micRecording).toFixed(1)} dBFS, speaker ${floorOf(speakerRecording).toFixed(1)} dBFS\n`,
     );
+    clockCheckMs = await checkClock(children, pulse, microphone, speaker);
+    process.stderr.write(`clock check: ${clockCheckMs.map((ms) => ms.toFixed(1)).join(", ")} ms\n`);
     for (const [index, question] of questions.entries()) {
       if (!listen || listen.ended) {
         if (listen) process.stderr.write(`${listen.ended}; starting it again\n`);
@@ -534,6 +570,7 @@ async function measure(children: Children): Promise<ConversationRun> {
       noiseDbfs: options.noiseDbfs,
       loadAverage: [round(loadBefore), round(loadavg()[0] as number)],
       sentenceGapMs: options.sentenceGapMs,
+      clockCheckMs: clockCheckMs.map(round),
     },
     welcomes,
     trials,

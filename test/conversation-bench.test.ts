@@ -150,6 +150,7 @@ describe("the report", () => {
       noiseDbfs: -60,
       loadAverage: [1, 1.5],
       sentenceGapMs: 350,
+      clockCheckMs: [0.4, 5.5],
     },
     welcomes: [{ startToSoundMs: 2500, welcomeToReadyMs: 200 }],
     trials: [trial(0, "flite:slt", 1600), trial(1, "flite:awb", 1800), trial(2, "flite:awb", null)],
@@ -163,6 +164,7 @@ describe("the report", () => {
     expect(markdown).toContain("| end of question → first answer sound | 2 | 1700 | 1800 | 1600 | 1800 |");
     expect(markdown).toContain("| flite:awb | 1 | 1800 | 1800 | 1800 | 1800 |");
     expect(markdown).toContain("– (no answer within 15 s)");
+    expect(markdown).toContain("starts 0, 6 ms\nlater at the speaker");
   });
 
   it("lists the scenarios it cannot measure yet, with a reason and no figures", () => {
