@@ -21,6 +21,10 @@ export interface TrialRecord {
    */
   readonly heardAfterMs: number | null;
   readonly answerShownAfterMs: number | null;
+  /** Processor time listen's own process used from the question's end to the answer's first sound. */
+  readonly listenCpuMs: number | null;
+  /** The machine's 1-minute load average when the question was asked. */
+  readonly loadAverage: number;
   /** The pauses inside the answer long enough to be between sentences. */
   readonly sentenceGapsMs: readonly number[];
   /** What listen printed as heard and as its answer (its first words), for checking the turn was a real one. */
@@ -100,6 +104,7 @@ export interface LatencyFigures {
   readonly latencyMs: Summary | null;
   readonly heardAfterMs: Summary | null;
   readonly answerShownAfterMs: Summary | null;
+  readonly listenCpuMs: Summary | null;
   readonly byVoice: Readonly<Record<string, Summary | null>>;
   readonly startToWelcomeMs: Summary | null;
   readonly welcomeToReadyMs: Summary | null;
@@ -155,6 +160,7 @@ export function latencyFigures(run: ConversationRun): LatencyFigures {
     latencyMs,
     heardAfterMs: summarize(numbers(timed.map((trial) => trial.heardAfterMs))),
     answerShownAfterMs: summarize(numbers(timed.map((trial) => trial.answerShownAfterMs))),
+    listenCpuMs: summarize(numbers(timed.map((trial) => trial.listenCpuMs))),
     byVoice,
     startToWelcomeMs: summarize(numbers(run.welcomes.map((welcome) => welcome.startToSoundMs))),
     welcomeToReadyMs: summarize(numbers(run.welcomes.map((welcome) => welcome.welcomeToReadyMs))),
@@ -228,7 +234,9 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     "the two devices' monitors; the times come from one clock. The gaps are the pauses of at least",
     `${run.settings.sentenceGapMs} ms inside an answer, which is where its sentences meet. The printed rows time`,
     "listen's output as the bench reads it (the endpoint decision with the reading, then the skill's answer):",
-    "they split the latency into listening, thinking and speaking.",
+    "they split the latency into listening, thinking and speaking. The processor time is listen's own process",
+    "(recognizer and skill, not the speech synthesizer it starts) over the same wait; the load is the machine's",
+    "1-minute load average, which other work on its cores raises.",
     "",
     `The instrument's own error: one tone played into both devices at once starts ${run.settings.clockCheckMs.map((value) => `${Math.round(value)}`).join(", ") || "–"} ms`,
     "later at the speaker than at the microphone, as timed here (it should be 0).",
@@ -238,6 +246,7 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     summaryRow("end of question → first answer sound", figures.latencyMs),
     summaryRow("end of question → words heard printed", figures.heardAfterMs),
     summaryRow("end of question → answer text printed", figures.answerShownAfterMs),
+    summaryRow("listen's own processor time in that wait", figures.listenCpuMs),
     summaryRow("start → first welcome sound", figures.startToWelcomeMs),
     summaryRow("end of welcome → listening", figures.welcomeToReadyMs),
     summaryRow("gaps between answer sentences", figures.sentenceGapsMs),
@@ -253,8 +262,8 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     "",
     "### Every question",
     "",
-    row(["#", "voice", "question", "heard", "right answer", "latency ms", "sentence gaps ms"]),
-    rule(7),
+    row(["#", "voice", "question", "heard", "right answer", "latency ms", "sentence gaps ms", "load"]),
+    rule(8),
     ...run.trials.map((trial) =>
       row([
         String(trial.index + 1),
@@ -264,6 +273,7 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
         trial.answeredRight ? "yes" : "no",
         trial.latencyMs === null ? `– (${trial.error ?? "no answer"})` : ms(trial.latencyMs),
         trial.sentenceGapsMs.map((gap) => ms(gap)).join(", ") || "–",
+        trial.loadAverage.toFixed(2),
       ]),
     ),
   ];

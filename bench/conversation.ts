@@ -12,7 +12,7 @@
  * festival's aplay). Not run in CI.
  */
 import { type ChildProcess, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -197,6 +197,20 @@ class ListenProcess {
     if (exitCode === null && signalCode === null) return undefined;
     const said = this.stderr.trim().split("\n").slice(0, 2).join(" ");
     return `listen ended (${signalCode ?? `exit code ${exitCode}`})${said ? `: ${said}` : ""}`;
+  }
+
+  /**
+   * Processor time listen's own process has used, all its threads (recognizer, skill; not festival's): from
+   * /proc, in the kernel's 100 ticks a second. Null where there is no /proc.
+   */
+  cpuMs(): number | null {
+    try {
+      const stat = readFileSync(`/proc/${this.child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return null;
+    }
   }
 
   listenings(): ListenEvent[] {
@@ -399,6 +413,8 @@ async function ask(
   const playedFrom = performance.now();
   await playInto(children, pulse, MIC_SINK, question.pcm, record.questionMs + 10_000);
   const playedTo = performance.now();
+  const cpuAtEnd = listen.cpuMs();
+  const loadAverage = round(loadavg()[0] as number);
   // The question as the microphone device carried it: its last sound, in what was recorded meanwhile.
   const micEnd = await waitUntil(
     "recording of the question",
@@ -444,12 +460,16 @@ async function ask(
     return {
       ...record,
       ...said(),
+      loadAverage,
+      listenCpuMs: null,
       latencyMs: null,
       sentenceGapsMs: [],
       answeredRight: false,
       error: (error as Error).message,
     };
   }
+  const cpuAtOnset = listen.cpuMs();
+  const listenCpuMs = cpuAtEnd === null || cpuAtOnset === null ? null : cpuAtOnset - cpuAtEnd;
   const latencyMs = timeOf(speaker, onset) - questionEndMs;
   let readyAt: number | null;
   try {
@@ -478,6 +498,8 @@ async function ask(
   return {
     ...record,
     ...shown,
+    loadAverage,
+    listenCpuMs,
     answer: answer?.slice(0, 80) ?? null,
     latencyMs,
     sentenceGapsMs,

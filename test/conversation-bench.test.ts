@@ -132,6 +132,8 @@ describe("the report", () => {
     heardAfterMs: latencyMs === null ? null : latencyMs - 600,
     answerShownAfterMs: latencyMs === null ? null : latencyMs - 550,
     sentenceGapsMs: latencyMs === null ? [] : [900],
+    listenCpuMs: latencyMs === null ? null : 400,
+    loadAverage: 1.25,
     heard: "how long is her",
     answer: latencyMs === null ? null : "Her has a runtime of approximately 126 minutes.",
     answeredRight: latencyMs !== null,
@@ -163,6 +165,7 @@ describe("the report", () => {
     );
     expect(markdown).toContain("| end of question → first answer sound | 2 | 1700 | 1800 | 1600 | 1800 |");
     expect(markdown).toContain("| flite:awb | 1 | 1800 | 1800 | 1800 | 1800 |");
+    expect(markdown).toContain("| listen's own processor time in that wait | 2 | 400 | 400 | 400 | 400 |");
     expect(markdown).toContain("– (no answer within 15 s)");
     expect(markdown).toContain("starts 0, 6 ms\nlater at the speaker");
   });
