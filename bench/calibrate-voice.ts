@@ -21,13 +21,14 @@ import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { ANSWER_THRESHOLD, meaningOf, strongest, understanding } from "../local-runner/decision.js";
 import { readEvalFile } from "../local-runner/eval.js";
 import {
+  CALIBRATED_SOURCES,
   CALIBRATION,
+  type CalibratedSource,
   type Calibrations,
   confidenceOf,
   fitOf,
 } from "../local-runner/recognizers/rejection.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
-import type { ReadingSource } from "../local-runner/recognizers/types.js";
 import { fallback } from "../local-runner/resolver.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { DEFAULT_TEST_VOICES, type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
@@ -52,7 +53,7 @@ interface Row {
 
 /** What acting on one reading would do. */
 interface Outcome {
-  readonly source: ReadingSource;
+  readonly source: CalibratedSource;
   readonly text: string;
   /** The fit behind the confidence (the logistic undone). */
   readonly fit: number;
@@ -116,14 +117,15 @@ async function decode(part: number, parts: number, every: number): Promise<Utter
         const decodeMs = performance.now() - started;
         const outcomes: Outcome[] = [];
         for (const reading of transcript.readings) {
-          if (reading.text === "") continue;
+          const source = reading.source;
+          if (reading.text === "" || (source !== "open" && source !== "domain")) continue;
           const conversation = runtime.conversation();
           const resolution = conversation.resolve(reading.text);
           const turn = await conversation.send(resolution, reading.text);
           outcomes.push({
-            source: reading.source,
+            source,
             text: reading.text,
-            fit: fitOf(reading.source, reading.confidence),
+            fit: fitOf(source, reading.confidence),
             understanding: understanding(resolution),
             meaning: meaningOf(resolution),
             correct: correctFor(row, turn.speech),
@@ -195,7 +197,7 @@ function score(records: readonly UtteranceRecord[], calibration: Calibration, th
 function fitted(records: readonly UtteranceRecord[], start: Calibration): Calibration {
   let best = { calibration: start, objective: -1 };
   for (let round = 0; round < 2; round++) {
-    for (const source of ["grammar", "open", "domain"] as const) {
+    for (const source of CALIBRATED_SOURCES) {
       for (let center = -30; center <= 30; center += 1) {
         for (const width of [1, 2, 3, 5, 8]) {
           const calibration = { ...best.calibration, [source]: { center, width } };

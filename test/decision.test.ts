@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ANSWER_THRESHOLD, decide, understanding } from "../local-runner/decision.js";
-import { CALIBRATION, confidenceOf } from "../local-runner/recognizers/rejection.js";
+import { CALIBRATED_SOURCES, CALIBRATION, confidenceOf } from "../local-runner/recognizers/rejection.js";
 import { type Reading, transcriptOf } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { readTranscript } from "../local-runner/voice.js";
@@ -14,7 +14,7 @@ const reading = (text: string, confidence: number, source: Reading["source"] = "
 
 describe("PocketSphinx's confidence in a reading", () => {
   it("is one half at the calibrated fit, and rises with the fit", () => {
-    for (const source of ["grammar", "open", "domain"] as const) {
+    for (const source of CALIBRATED_SOURCES) {
       const { center, width } = CALIBRATION[source];
       expect(confidenceOf(source, center)).toBeCloseTo(0.5);
       expect(confidenceOf(source, center + width)).toBeCloseTo(0.75);
@@ -40,7 +40,7 @@ describe("the decision policy", () => {
     const decision = decide(
       transcriptOf([
         reading("who directly fur", 0.9),
-        reading("when was her released", 0.6, "grammar"),
+        reading("when was her released", 0.6, "phrases"),
         reading("who directed her", 0.95, "domain"),
       ]),
       resolve,
@@ -50,11 +50,11 @@ describe("the decision policy", () => {
   });
 
   it("lets readings from different searches that ask the same thing support each other", () => {
-    const alone = decide(transcriptOf([reading("how long is her", 0.4, "grammar")]), resolve);
+    const alone = decide(transcriptOf([reading("how long is her", 0.4, "phrases")]), resolve);
     expect(alone.resolution).toMatchObject({ intent: "AMAZON.FallbackIntent" });
     const agreeing = decide(
       transcriptOf([
-        reading("how long is her", 0.4, "grammar"),
+        reading("how long is her", 0.4, "phrases"),
         reading("what is the runtime of her", 0.4, "open"),
         reading("who directed her", 0.45, "domain"),
       ]),

@@ -70,7 +70,7 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
     async () => {
       const cache = join(folder, "cache");
       cold = (await readingsOf({ cacheFolder: cache })).heard;
-      expect(cold[0]?.text).toBe("who directed her");
+      expect(cold[0]?.readings.map((reading) => reading.text)).toContain("who directed her");
       expect(readdirSync(cache).sort()).toEqual([
         expect.stringMatching(/^pocketsphinx-dictionaries-/),
         expect.stringMatching(/^pocketsphinx-domain-/),
@@ -86,9 +86,10 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
       const cache = join(folder, "cache");
       const entry = readdirSync(cache).find((name) => name.startsWith("pocketsphinx-dictionaries-"));
       const openDictionary = join(cache, entry as string, "open.dict");
-      writeFileSync(openDictionary, readFileSync(openDictionary, "utf8").slice(0, 5000));
+      const whole = readFileSync(openDictionary, "utf8");
+      writeFileSync(openDictionary, whole.slice(0, 5000));
       expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
-      expect(readFileSync(openDictionary).length).toBeGreaterThan(1_000_000);
+      expect(readFileSync(openDictionary, "utf8")).toEqual(whole);
     },
     START_UP,
   );

@@ -55,21 +55,22 @@ function recognizerFor(runtime: Runtime, options: ListenOptions, engine = option
  */
 async function readyRecognizer(runtime: Runtime, options: ListenOptions, interactive: boolean) {
   try {
-    return recognizerFor(runtime, options);
+    const recognizer = recognizerFor(runtime, options);
+    // A recording is decoded while the rest is built; a conversation starts only once all of it is there.
+    if (interactive) await whenReady(recognizer);
+    return recognizer;
   } catch (error) {
     if (!(error instanceof RecognizerUnavailable)) throw error;
+    if (options.engine !== "auto" || !interactive) throw cannotRecognize(error);
     const chat = `or type instead: ${herFaq("chat")}`;
-    if (options.engine !== "auto" || !interactive)
-      throw new UserError(
-        `${error.message}. ${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`,
-        1,
-      );
     process.stderr.write(`her-faq: ${error.message}\n`);
     if (!(options.yes || (await agreesToDownload(voskModelPath(options.model)))))
       throw new UserError(`${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`, 1);
     try {
       await downloadModel({ model: options.model });
-      return recognizerFor(runtime, options, "vosk");
+      const recognizer = recognizerFor(runtime, options, "vosk");
+      await whenReady(recognizer);
+      return recognizer;
     } catch (fallbackError) {
       throw new UserError(
         `no speech recognizer can run here: ${(fallbackError as Error).message}. ${INSTALL_RECOGNIZER}, ${chat}`,
@@ -77,6 +78,12 @@ async function readyRecognizer(runtime: Runtime, options: ListenOptions, interac
       );
     }
   }
+}
+
+/** What to do when no recognizer can hear: install one, or type. */
+function cannotRecognize(error: RecognizerUnavailable): UserError {
+  const chat = `or type instead: ${herFaq("chat")}`;
+  return new UserError(`${error.message}. ${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`, 1);
 }
 
 /** Asks before a first-run download; only a person at a terminal can answer. */
@@ -99,6 +106,16 @@ export async function listen(runtime: Runtime, options: ListenOptions): Promise<
   return converse(runtime, options);
 }
 
+/** Waits for a recognizer still being built; one that cannot be finished is closed, and its error thrown. */
+async function whenReady(recognizer: Recognizer): Promise<void> {
+  try {
+    await recognizer.ready?.();
+  } catch (error) {
+    recognizer.close();
+    throw error;
+  }
+}
+
 type FileLine =
   | { file: string; transcript: string; intent: string; speech: string; endSession: boolean }
   | { file: string; error: string; transcript?: string };
@@ -116,6 +133,10 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
       if ("error" in line) failed++;
       process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : textLine(line));
     }
+  } catch (error) {
+    // A part built while the first file was read could not be.
+    if (error instanceof RecognizerUnavailable) throw cannotRecognize(error);
+    throw error;
   } finally {
     recognizer.close();
   }

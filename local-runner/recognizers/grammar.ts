@@ -1,7 +1,7 @@
 /**
  * What the recognizers may hear, generated from the interaction model: every sample, the built-in phrases
- * and the invocation phrases, as plain word sequences; then a JSGF grammar (PocketSphinx) or a phrase list
- * (Vosk) from them. Pure, so a question added to the FAQ reaches the recognizers with no other change.
+ * and the invocation phrases, as plain word sequences; then the words PocketSphinx's models need, or a phrase
+ * list (Vosk) from them. Pure, so a question added to the FAQ reaches the recognizers with no other change.
  */
 import type { InteractionModel } from "../../interaction-model/index.js";
 import { normalizeUtterance } from "../../skill/text/normalize.js";
@@ -38,18 +38,6 @@ export function carrierPrefixes(model: InteractionModel): string[] {
 /** Every distinct word of the sentences. */
 export function vocabularyOf(sentences: readonly string[]): string[] {
   return [...new Set(sentences.flatMap((sentence) => sentence.split(" ")))].sort();
-}
-
-/**
- * A JSGF grammar: any of the sentences, optionally after a carrier phrase ("tell me where was her filmed"),
- * which is how a free-form question reaches the SearchQuery intent by voice.
- */
-export function jsgfGrammar(sentences: readonly string[], carriers: readonly string[] = []): string {
-  const list = (items: readonly string[]) => items.map((item) => `  ( ${item} )`).join(" |\n");
-  const carrierRule = carriers.length > 0 ? `<carrier> =\n${list(carriers)};\n` : "";
-  // Weighted so a carrier costs the plain questions almost nothing: most people just ask.
-  const start = carriers.length > 0 ? "/20/ <sentence> | /1/ <carrier> <sentence>" : "<sentence>";
-  return `#JSGF V1.0;\ngrammar her_faq;\npublic <utterance> = ${start};\n${carrierRule}<sentence> =\n${list(sentences)};\n`;
 }
 
 /** Vosk's grammar: the sentences plus "[unk]", so speech outside them can come out as unknown. */

@@ -1,34 +1,33 @@
 /**
  * PocketSphinx (Debian's libpocketsphinx.so.3, bound with koffi): the recognizer that works offline from
- * apt alone. Four decoders hear every utterance, side by side on libuv's thread pool, and three of them
- * give scored readings of it, ranked in this order (the decision policy, decision.ts, chooses among them):
- * 1. grammar: a JSGF grammar of the skill's exact sentences: the surest reading when someone says one;
- * 2. open: the open English language model interpolated with a trigram model of the skill's sentences
+ * apt alone. Three decoders hear every utterance, side by side on libuv's thread pool, and two of them give
+ * scored readings of it, ranked in this order (the decision policy, decision.ts, chooses between them):
+ * 1. open: the open English language model interpolated with a trigram model of the skill's sentences
  *    (language-model.ts). It hears any English, leaning towards the skill's phrasing: a question worded in a
  *    new way comes out as said, and so does out-of-domain speech ("who composed the music for
  *    interstellar"), for the resolver to turn away as it does typed text;
- * 3. domain: the skill's trigram model alone, which hears paraphrases through voices the open model hears
- *    badly (espeak-ng).
- * The fourth, free, is the open English language model alone: the yardstick of every reading's confidence,
+ * 2. domain: the skill's trigram model alone, which hears the skill's sentences and their paraphrases
+ *    through voices and noise the open model hears badly.
+ * The third, free, is the open English language model alone: the yardstick of every reading's confidence,
  * since speech that fits a constrained decoder much worse than it fits open English was not meant for it
- * (rejection.ts).
- * For a quick start, the open model is read once for the two decoders that use it, and each decoder reads a
- * dictionary cut down to the words it can hear, prepared once and cached on disk with the domain model
- * (pronunciations.ts, model-cache.ts).
+ * (rejection.ts). (A fourth decoder, a grammar of the exact sentences, added nothing the domain model does
+ * not hear: docs/voice.md.)
+ * For a quick start, the domain decoder is made at once and the two open ones on a thread meanwhile; the
+ * open model is read once for both, and each decoder reads a dictionary cut down to the words it can hear,
+ * prepared once and cached on disk with the domain model (pronunciations.ts, model-cache.ts).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
 import { Endpointer } from "./endpointer.js";
-import { jsgfGrammar, vocabularyOf } from "./grammar.js";
+import { vocabularyOf } from "./grammar.js";
 import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
+import { INSTALL_HINT, Lane, type PocketSphinxLibrary, pocketSphinxLibrary } from "./pocketsphinx-library.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
 import { confidenceOf } from "./rejection.js";
 import {
   NOTHING_HEARD,
   type Reading,
-  type ReadingSource,
   type RecognitionStream,
   type Recognizer,
   RecognizerUnavailable,
@@ -37,7 +36,6 @@ import {
 } from "./types.js";
 
 export const DEFAULT_POCKETSPHINX_MODEL = "/usr/share/pocketsphinx/model/en-us";
-const INSTALL_HINT = "install it with: sudo apt-get install pocketsphinx pocketsphinx-en-us";
 
 /** Pronunciations (CMU phones) for the skill's words that the CMU dictionary lacks. */
 const EXTRA_PRONUNCIATIONS: Readonly<Record<string, string>> = {
@@ -65,7 +63,7 @@ const FAST_SEARCH = [
 ];
 
 /**
- * Search limits for the grammar, mixed and domain decoders: at most this many HMMs and word exits a frame.
+ * Search limits for the mixed and domain decoders: at most this many HMMs and word exits a frame.
  * In noise an unlimited search wakes most of the 72,000-word lexicon every frame and runs slower than real
  * time; capped, its cost stays about the same whatever the noise.
  */
@@ -82,56 +80,6 @@ function carrierSentences(sentences: readonly string[], carriers: readonly strin
     .map((sentence, index) => `${carriers[index % carriers.length]} ${sentence}`);
 }
 
-interface Binding {
-  readonly psArgs: () => unknown;
-  readonly parseArgs: (inout: null, defn: unknown, argc: number, argv: string[], strict: number) => unknown;
-  readonly init: (config: unknown) => unknown;
-  readonly free: (ps: unknown) => number;
-  readonly setJsgf: (ps: unknown, name: string, jsgf: string) => number;
-  readonly setSearch: (ps: unknown, name: string) => number;
-  readonly lookupWord: (ps: unknown, word: string) => string | null;
-  readonly addWord: (ps: unknown, word: string, phones: string, update: number) => number;
-  readonly startUtt: (ps: unknown) => number;
-  readonly processRaw: (
-    ps: unknown,
-    data: Int16Array,
-    n: number,
-    noSearch: number,
-    fullUtt: number,
-  ) => number;
-  readonly endUtt: (ps: unknown) => number;
-  /** The same two calls on libuv's thread pool: the decoders run side by side, off the main thread. */
-  readonly processRawAsync: (
-    ps: unknown,
-    data: Int16Array,
-    n: number,
-    noSearch: number,
-    fullUtt: number,
-  ) => Promise<number>;
-  readonly endUttAsync: (ps: unknown) => Promise<number>;
-  readonly getHyp: (ps: unknown, score: number[]) => string | null;
-  readonly frames: (ps: unknown) => number;
-  readonly config: (ps: unknown) => unknown;
-  readonly logMath: (ps: unknown) => unknown;
-  readonly readModel: (config: unknown, file: string, type: number, logMath: unknown) => unknown;
-  readonly interpolate: (
-    config: unknown,
-    models: unknown[],
-    names: string[],
-    weights: Float32Array,
-    count: number,
-  ) => unknown;
-  readonly freeModel: (model: unknown) => number;
-  readonly setModel: (ps: unknown, name: string, model: unknown) => number;
-  readonly modelWord: (model: unknown, wid: number) => string | null;
-  readonly freeConfig: (config: unknown) => number;
-  readonly logMathInit: (base: number, shift: number, useTable: number) => unknown;
-  readonly logMathFree: (logMath: unknown) => number;
-  readonly setLogStream: (stream: null) => void;
-}
-
-let binding: Binding | undefined;
-
 /** The samples plus or minus one at random, the same for the same audio every time. */
 function dither(chunk: Int16Array): Int16Array {
   const out = new Int16Array(chunk.length);
@@ -142,82 +90,6 @@ function dither(chunk: Int16Array): Int16Array {
     out[i] = Math.max(-32768, Math.min(32767, sample));
   }
   return out;
-}
-
-/** A koffi function called on libuv's thread pool, as a promise. */
-function onThreadPool(fn: KoffiFunc<(...args: never[]) => number>): (...args: never[]) => Promise<number> {
-  return (...args) =>
-    new Promise((resolve, reject) =>
-      fn.async(...args, (error: unknown, result: number) => (error ? reject(error) : resolve(result))),
-    );
-}
-
-/**
- * One decoder's calls, in order: a decoder is never used by two threads at once, while different
- * decoders work side by side. A failed call does not stop the ones after it.
- */
-class Lane {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => T | Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
-
-function loadBinding(): Binding {
-  if (binding) return binding;
-  let lib: LibraryHandle;
-  let base: LibraryHandle;
-  try {
-    lib = koffi.load("libpocketsphinx.so.3");
-    base = koffi.load("libsphinxbase.so.3");
-  } catch (error) {
-    throw new RecognizerUnavailable(
-      `PocketSphinx is not installed (${(error as Error).message}); ${INSTALL_HINT}`,
-    );
-  }
-  const processRaw = lib.func(
-    "int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)",
-  );
-  const endUtt = lib.func("int ps_end_utt(void *ps)");
-  binding = {
-    psArgs: lib.func("void *ps_args()"),
-    parseArgs: base.func(
-      "void *cmd_ln_parse_r(void *inout, void *defn, int argc, const char **argv, int strict)",
-    ),
-    init: lib.func("void *ps_init(void *config)"),
-    free: lib.func("int ps_free(void *ps)"),
-    setJsgf: lib.func("int ps_set_jsgf_string(void *ps, const char *name, const char *jsgf)"),
-    setSearch: lib.func("int ps_set_search(void *ps, const char *name)"),
-    lookupWord: lib.func("const char *ps_lookup_word(void *ps, const char *word)"),
-    addWord: lib.func("int ps_add_word(void *ps, const char *word, const char *phones, int update)"),
-    startUtt: lib.func("int ps_start_utt(void *ps)"),
-    processRaw,
-    endUtt,
-    processRawAsync: onThreadPool(processRaw) as Binding["processRawAsync"],
-    endUttAsync: onThreadPool(endUtt) as Binding["endUttAsync"],
-    getHyp: lib.func("const char *ps_get_hyp(void *ps, _Out_ int32_t *score)"),
-    frames: lib.func("int ps_get_n_frames(void *ps)"),
-    config: lib.func("void *ps_get_config(void *ps)"),
-    logMath: lib.func("void *ps_get_logmath(void *ps)"),
-    readModel: base.func("void *ngram_model_read(void *config, const char *file, int type, void *lmath)"),
-    interpolate: base.func(
-      "void *ngram_model_set_init(void *config, void **models, const char **names, const float *weights, int n)",
-    ),
-    freeModel: base.func("int ngram_model_free(void *model)"),
-    setModel: lib.func("int ps_set_lm(void *ps, const char *name, void *lm)"),
-    modelWord: base.func("const char *ngram_word(void *model, int32_t wid)"),
-    freeConfig: base.func("int cmd_ln_free_r(void *config)"),
-    logMathInit: base.func("void *logmath_init(double base, int shift, int use_table)"),
-    logMathFree: base.func("int logmath_free(void *lmath)"),
-    setLogStream: base.func("void err_set_logfp(void *stream)"),
-  };
-  // No log at all, for decoders and for models read outside them: what goes wrong reaches the user as a
-  // RecognizerUnavailable that says what to do.
-  binding.setLogStream(null);
-  return binding;
 }
 
 export interface PocketSphinxOptions {
@@ -232,6 +104,16 @@ export interface PocketSphinxOptions {
 /** Share of the skill's trigram model in the mixed decoder's language model (0.6 to 0.95 hear alike). */
 const DOMAIN_WEIGHT = 0.8;
 
+/** The open English language model, in the model folder. */
+const OPEN_MODEL = "en-us.lm.bin";
+
+/**
+ * How many of the open model's 72,000 words the mixed and free decoders know: its most probable ones, which
+ * hold nearly everything people say. Every word costs start-up time and memory; the rarest 52,000 change
+ * nothing measured (docs/voice.md).
+ */
+const OPEN_WORDS = 20_000;
+
 /** ngram_model_read's file type: let sphinxbase tell ARPA from binary. */
 const NGRAM_AUTO = 0;
 
@@ -244,11 +126,17 @@ const LOG_BASE = Math.fround(1.0001);
 /** The search ps_init makes from -lm, made here from a model already read. */
 const DEFAULT_SEARCH = "_default";
 
-interface Decoders {
-  readonly grammar: unknown;
-  readonly mixed?: unknown;
-  readonly domain?: unknown;
-  readonly free?: unknown;
+/** The decoders of open English: the mixed model's, and the yardstick. */
+interface OpenDecoders {
+  readonly mixed: unknown;
+  readonly free: unknown;
+}
+
+/** What the open decoders are built from. */
+interface OpenPlan {
+  readonly openDictionary: string;
+  readonly domainModel: string;
+  readonly vocabulary: readonly string[];
 }
 
 /** What a cached file was made from: its path, size and time, so a changed model is never read stale. */
@@ -257,98 +145,125 @@ function fileStamp(file: string): { path: string; size: number; mtimeMs: number 
   return { path: resolve(file), size, mtimeMs };
 }
 
-/** Makes a decoder reading the given dictionary, with extra arguments. */
-type DecoderFactory = (dictionary: string, extra?: readonly string[]) => unknown;
-
 export class PocketSphinxRecognizer implements Recognizer {
   readonly name = "pocketsphinx";
   /** Sentences left out because a word has no pronunciation. */
   readonly skipped: readonly string[];
-  private readonly decoders: Decoders;
+  /** The decoder made at once: the skill's trigram model, or with an open vocabulary the open model alone. */
+  private readonly first: unknown;
+  /** The mixed and free decoders, once built on the open lane (none with an open vocabulary). */
+  private open: OpenDecoders | undefined;
+  /** Settles once the open decoders are built. */
+  private readonly built: Promise<void>;
   /** The log tables the shared open language model was read with; freed after every decoder using it. */
   private readonly logMath: unknown;
   private closed = false;
-  private readonly ps: Binding;
-  private readonly lanes = new Map<unknown, Lane>();
+  private readonly ps: PocketSphinxLibrary;
+  /**
+   * One lane a decoder: a decoder is used by one thread at a time. The mixed and free decoders share one
+   * open language model, whose lookups keep a cache of their own: they take turns on the open lane, which
+   * also builds them, or their scores would depend on the threads' timing.
+   */
+  private readonly lanes = { first: new Lane(), open: new Lane() };
 
   constructor(
     sentences: readonly string[],
     options: PocketSphinxOptions & { readonly carriers?: readonly string[] } = {},
   ) {
     const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL;
-    for (const part of ["en-us", "cmudict-en-us.dict", "en-us.lm.bin"]) {
+    for (const part of ["en-us", "cmudict-en-us.dict", OPEN_MODEL]) {
       if (!existsSync(join(modelDir, part))) {
         throw new RecognizerUnavailable(
           `the PocketSphinx English model is missing (${join(modelDir, part)}); ${INSTALL_HINT}`,
         );
       }
     }
-    this.ps = loadBinding();
-    // Everything made before a later step fails is freed, not leaked: decoders, then the shared model.
-    const created: unknown[] = [];
-    const cleanups: Array<() => void> = [];
-    const decoder: DecoderFactory = (dictionary, extra = []) => {
-      const argv = ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra];
-      const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
-      const ps = config && this.ps.init(config);
-      if (!ps)
-        throw new RecognizerUnavailable(
-          `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
-        );
-      created.push(ps);
-      return ps;
-    };
+    this.ps = pocketSphinxLibrary();
     this.logMath = this.ps.logMathInit(LOG_BASE, 0, 0);
-    let failed = true;
+    // What is made before a later step fails is freed, not leaked: the decoder, the cache's temporary files.
+    const cleanups: Array<() => void> = [];
+    let plan: OpenPlan | undefined;
     try {
-      [this.decoders, this.skipped] = this.createDecoders(decoder, modelDir, sentences, options, cleanups);
-      failed = false;
-    } finally {
-      if (failed) for (const ps of created.reverse()) this.ps.free(ps);
-      // Our reference to the open model and temporary files: the decoders hold what they need.
+      [this.first, this.skipped, plan] = this.createFirst(modelDir, sentences, options, cleanups);
+    } catch (error) {
       for (const cleanup of cleanups.reverse()) cleanup();
-      if (failed && this.logMath) this.ps.logMathFree(this.logMath);
+      if (this.logMath) this.ps.logMathFree(this.logMath);
+      throw error;
     }
+    const build = plan;
+    // The open decoders take most of the start-up: they are built on a thread meanwhile, and each
+    // utterance's calls wait for them on their lane.
+    this.built = this.lanes.open.run(async () => {
+      try {
+        if (build) this.open = await this.buildOpen(modelDir, build);
+      } finally {
+        for (const cleanup of cleanups.reverse()) cleanup();
+      }
+    });
+    // Reported by ready() and finish(); never an unhandled rejection meanwhile.
+    this.built.catch(() => undefined);
   }
 
-  /** The decoders (all four, or only an open-vocabulary one), and the sentences left out. */
-  private createDecoders(
-    decoder: DecoderFactory,
+  /** Resolves once every decoder is built; rejects, saying what to install, if one could not be. */
+  ready(): Promise<void> {
+    return this.built;
+  }
+
+  /**
+   * The domain decoder (or, for an open vocabulary, the one open decoder), the sentences left out, and what
+   * the open decoders are to be built from.
+   */
+  private createFirst(
     modelDir: string,
     sentences: readonly string[],
     options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
     cleanups: Array<() => void>,
-  ): [Decoders, readonly string[]] {
+  ): [unknown, readonly string[], OpenPlan | undefined] {
     const carriers = options.carriers ?? [];
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
-    // The open model is read once and shared by the decoders that use it (a 72,000-word model).
-    const openModel = this.readOpenModel(join(modelDir, "en-us.lm.bin"));
-    cleanups.push(() => this.ps.freeModel(openModel));
-    const dictionaries = this.dictionaries(modelDir, openModel, vocabulary, options.cacheFolder);
+    const dictionaries = this.dictionaries(modelDir, vocabulary, options.cacheFolder);
     cleanups.push(() => dictionaries.release());
     const skillDictionary = dictionaries.path("skill.dict");
     const openDictionary = dictionaries.path("open.dict");
+    const first = this.ps.init(
+      this.decoderConfig(modelDir, options.openVocabulary ? openDictionary : skillDictionary, BOUNDED_SEARCH),
+    );
+    if (!first) throw this.cannotStart(modelDir);
+    try {
+      return this.prepareFirst(first, modelDir, sentences, options, vocabulary, openDictionary, cleanups);
+    } catch (error) {
+      this.ps.free(first);
+      throw error;
+    }
+  }
 
-    const grammar = decoder(options.openVocabulary ? openDictionary : skillDictionary, BOUNDED_SEARCH);
-    if (options.openVocabulary) this.useModel(grammar, openModel);
-    const unpronounceable = new Set(this.teachWords(grammar, vocabulary));
+  /** Teaches the first decoder the skill's words and gives it its language model. */
+  private prepareFirst(
+    first: unknown,
+    modelDir: string,
+    sentences: readonly string[],
+    options: PocketSphinxOptions & { readonly carriers?: readonly string[] },
+    vocabulary: readonly string[],
+    openDictionary: string,
+    cleanups: Array<() => void>,
+  ): [unknown, readonly string[], OpenPlan | undefined] {
+    const carriers = options.carriers ?? [];
+    const unpronounceable = new Set(this.teachWords(first, vocabulary));
     const pronounceable = (sentence: string) =>
       sentence.split(" ").every((word) => !unpronounceable.has(word));
     const usable = sentences.filter(pronounceable);
     const skipped = sentences.filter((sentence) => !usable.includes(sentence));
-    const usableCarriers = carriers.filter(pronounceable);
     if (options.openVocabulary) {
-      // The decoder already carries the open language model: nothing to restrict, nothing to cross-check.
-      return [{ grammar }, skipped];
+      // The decoder carries the open language model: nothing to restrict, nothing to cross-check.
+      const openModel = this.readOpenModel(modelDir);
+      try {
+        this.useModel(first, openModel, DEFAULT_SEARCH);
+      } finally {
+        this.ps.freeModel(openModel);
+      }
+      return [first, skipped, undefined];
     }
-    if (
-      this.ps.setJsgf(grammar, "skill", jsgfGrammar(usable, usableCarriers)) !== 0 ||
-      this.ps.setSearch(grammar, "skill") !== 0
-    ) {
-      throw new RecognizerUnavailable(
-        "PocketSphinx rejected the grammar generated from the interaction model",
-      );
-    }
+    const usableCarriers = carriers.filter(pronounceable);
     const domainSentences = [...usable, ...carrierSentences(usable, usableCarriers)];
     const domainFiles = cachedFiles(
       "pocketsphinx-domain",
@@ -358,40 +273,91 @@ export class PocketSphinxRecognizer implements Recognizer {
     );
     cleanups.push(() => domainFiles.release());
     const domainModel = domainFiles.path("domain.arpa");
-    const domain = decoder(skillDictionary, ["-lm", domainModel, ...BOUNDED_SEARCH]);
-    this.teachWords(domain, vocabulary);
-    const mixed = this.mixedDecoder(
-      // The mixed decoder's second, flat pass costs a third of its time in noise for little.
-      decoder(openDictionary, [...BOUNDED_SEARCH, "-fwdflat", "no"]),
-      domainModel,
-      openModel,
-      vocabulary,
-    );
-    // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
-    const free = decoder(openDictionary, FAST_SEARCH);
-    this.useModel(free, openModel);
-    return [{ grammar, mixed, domain, free }, skipped];
+    const domain = this.ps.readModel(this.ps.config(first), domainModel, NGRAM_AUTO, this.ps.logMath(first));
+    if (!domain)
+      throw new RecognizerUnavailable(`PocketSphinx could not read ${domainModel}; ${INSTALL_HINT}`);
+    try {
+      this.useModel(first, domain, "domain");
+    } finally {
+      this.ps.freeModel(domain);
+    }
+    return [first, skipped, { openDictionary, domainModel, vocabulary }];
   }
 
-  /** The open English language model, read with the log tables every decoder shares. */
-  private readOpenModel(file: string): unknown {
-    // A configuration of PocketSphinx's defaults, for the language weight and word penalty the model is
-    // read with: the same as every decoder's, none of which sets them.
+  private decoderConfig(modelDir: string, dictionary: string, extra: readonly string[]): unknown {
+    const argv = ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra];
+    const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
+    if (!config) throw this.cannotStart(modelDir);
+    return config;
+  }
+
+  private cannotStart(modelDir: string): RecognizerUnavailable {
+    return new RecognizerUnavailable(
+      `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
+    );
+  }
+
+  /** The mixed and free decoders, built on libuv's thread pool while the caller goes on. */
+  private async buildOpen(modelDir: string, plan: OpenPlan): Promise<OpenDecoders> {
+    const made: unknown[] = [];
+    const decoder = async (extra: readonly string[]) => {
+      const ps = await this.ps.initAsync(this.decoderConfig(modelDir, plan.openDictionary, extra));
+      if (!ps) throw this.cannotStart(modelDir);
+      made.push(ps);
+      return ps;
+    };
+    const openModel = await this.readOpenModel(modelDir, true);
+    try {
+      // The mixed decoder's second, flat pass costs a third of its time in noise for little.
+      const mixed = await decoder([...BOUNDED_SEARCH, "-fwdflat", "no"]);
+      await this.mix(mixed, plan.domainModel, openModel, plan.vocabulary);
+      // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
+      const free = await decoder(FAST_SEARCH);
+      if ((await this.ps.setModelAsync(free, DEFAULT_SEARCH, openModel)) !== 0) throw this.cannotSearch();
+      this.useModel(free, undefined, DEFAULT_SEARCH);
+      if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
+      return { mixed, free };
+    } catch (error) {
+      for (const ps of made.reverse()) this.ps.free(ps);
+      throw error;
+    } finally {
+      // The decoders hold their own references to the model.
+      this.ps.freeModel(openModel);
+    }
+  }
+
+  /**
+   * The open English language model, read with the log tables every decoder shares, and with PocketSphinx's
+   * default language weight and word penalty (those of every decoder, none of which sets them); on a thread
+   * when `onThread`.
+   */
+  private readOpenModel(modelDir: string): unknown;
+  private readOpenModel(modelDir: string, onThread: true): Promise<unknown>;
+  private readOpenModel(modelDir: string, onThread = false): unknown {
+    const file = join(modelDir, OPEN_MODEL);
     const defaults = this.ps.parseArgs(null, this.ps.psArgs(), 0, [], 1);
-    const model = defaults && this.logMath && this.ps.readModel(defaults, file, NGRAM_AUTO, this.logMath);
-    if (defaults) this.ps.freeConfig(defaults);
-    if (!model) throw new RecognizerUnavailable(`PocketSphinx could not read ${file}; ${INSTALL_HINT}`);
-    return model;
+    const checked = (model: unknown) => {
+      if (defaults) this.ps.freeConfig(defaults);
+      if (!model) throw new RecognizerUnavailable(`PocketSphinx could not read ${file}; ${INSTALL_HINT}`);
+      return model;
+    };
+    if (!defaults || !this.logMath) return checked(null);
+    return onThread
+      ? this.ps.readModelAsync(defaults, file, NGRAM_AUTO, this.logMath).then(checked, (error: unknown) => {
+          this.ps.freeConfig(defaults);
+          throw error;
+        })
+      : checked(this.ps.readModel(defaults, file, NGRAM_AUTO, this.logMath));
   }
 
   /**
    * Dictionaries cut down to the words each decoder can use, from the cache or made now: the skill's words
-   * (grammar and domain decoders), and those plus the open model's (mixed and free). Words outside a
-   * decoder's grammar or model are never searched, so the cut changes nothing heard, only start-up time.
+   * (domain decoder), and those plus the open model's most frequent words (mixed and free). Words outside a
+   * decoder's model are never searched, so cutting them changes nothing heard; the open model's rarest
+   * words are left out on purpose, since each costs start-up time and memory (docs/voice.md).
    */
   private dictionaries(
     modelDir: string,
-    openModel: unknown,
     vocabulary: readonly string[],
     cacheFolder: string | undefined,
   ): CachedFiles {
@@ -399,7 +365,8 @@ export class PocketSphinxRecognizer implements Recognizer {
     const inputs = {
       code: DICTIONARY_CODE,
       dictionary: fileStamp(dictionary),
-      openModel: fileStamp(join(modelDir, "en-us.lm.bin")),
+      openModel: fileStamp(join(modelDir, OPEN_MODEL)),
+      openWords: OPEN_WORDS,
       vocabulary,
     };
     return cachedFiles(
@@ -407,12 +374,7 @@ export class PocketSphinxRecognizer implements Recognizer {
       inputs,
       () => {
         const entries = readFileSync(dictionary, "utf8");
-        const openWords = new Set(vocabulary);
-        for (let wid = 0; ; wid++) {
-          const word = this.ps.modelWord(openModel, wid);
-          if (word === null) break;
-          openWords.add(word);
-        }
+        const openWords = new Set([...vocabulary, ...this.frequentWords(modelDir, OPEN_WORDS)]);
         return {
           "skill.dict": dictionaryFor(entries, new Set(vocabulary)),
           "open.dict": dictionaryFor(entries, openWords),
@@ -422,10 +384,33 @@ export class PocketSphinxRecognizer implements Recognizer {
     );
   }
 
-  /** Gives a decoder a language model already read, as its search (what -lm would have read itself). */
-  private useModel(ps: unknown, model: unknown): void {
-    if (this.ps.setModel(ps, DEFAULT_SEARCH, model) !== 0 || this.ps.setSearch(ps, DEFAULT_SEARCH) !== 0)
-      throw new RecognizerUnavailable("PocketSphinx could not search with the open language model");
+  /** The open model's `count` most probable words. */
+  private frequentWords(modelDir: string, count: number): string[] {
+    const model = this.readOpenModel(modelDir);
+    try {
+      const scored: Array<{ word: string; score: number }> = [];
+      for (let wid = 0; ; wid++) {
+        const word = this.ps.modelWord(model, wid);
+        if (word === null) break;
+        scored.push({ word, score: this.ps.unigramScore(model, wid, null, 0, [0]) });
+      }
+      return scored
+        .sort((a, b) => b.score - a.score || (a.word < b.word ? -1 : 1))
+        .slice(0, count)
+        .map(({ word }) => word);
+    } finally {
+      this.ps.freeModel(model);
+    }
+  }
+
+  private cannotSearch(): RecognizerUnavailable {
+    return new RecognizerUnavailable("PocketSphinx could not search with its language models");
+  }
+
+  /** Gives a decoder a language model already read (none: the one just given), and searches with it. */
+  private useModel(ps: unknown, model: unknown, name: string): void {
+    if ((model !== undefined && this.ps.setModel(ps, name, model) !== 0) || this.ps.setSearch(ps, name) !== 0)
+      throw this.cannotSearch();
   }
 
   /** Adds the skill's words the dictionary lacks; returns those it has no pronunciation for. */
@@ -440,13 +425,13 @@ export class PocketSphinxRecognizer implements Recognizer {
     return unknown;
   }
 
-  /** The decoder `ps`, given a language model that is the domain's and the open one's, interpolated. */
-  private mixedDecoder(
+  /** Gives the decoder `ps` a language model that is the domain's and the open one's, interpolated. */
+  private async mix(
     ps: unknown,
     domainFile: string,
     openModel: unknown,
     vocabulary: readonly string[],
-  ): unknown {
+  ): Promise<void> {
     // The skill's words must be in the dictionary before the model that uses them arrives.
     this.teachWords(ps, vocabulary, false);
     const domainModel = this.ps.readModel(this.ps.config(ps), domainFile, NGRAM_AUTO, this.ps.logMath(ps));
@@ -455,7 +440,7 @@ export class PocketSphinxRecognizer implements Recognizer {
     try {
       const weights = new Float32Array([DOMAIN_WEIGHT, 1 - DOMAIN_WEIGHT]);
       const models = [domainModel, openModel];
-      const mixed = this.ps.interpolate(
+      const mixed = await this.ps.interpolateAsync(
         this.ps.config(ps),
         models,
         ["domain", "open"],
@@ -463,11 +448,10 @@ export class PocketSphinxRecognizer implements Recognizer {
         models.length,
       );
       // The set and the search keep their own references: ours are dropped once they hold theirs.
-      const failed = !mixed || this.ps.setModel(ps, "mixed", mixed) !== 0;
+      const failed = !mixed || (await this.ps.setModelAsync(ps, "mixed", mixed)) !== 0;
       if (mixed) this.ps.freeModel(mixed);
-      if (failed || this.ps.setSearch(ps, "mixed") !== 0)
-        throw new RecognizerUnavailable("PocketSphinx could not mix the domain and open language models");
-      return ps;
+      if (failed) throw this.cannotSearch();
+      this.useModel(ps, undefined, "mixed");
     } finally {
       this.ps.freeModel(domainModel);
     }
@@ -475,12 +459,19 @@ export class PocketSphinxRecognizer implements Recognizer {
 
   start(): RecognitionStream {
     if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
-    const { ps, decoders: all } = this;
-    const decoders = this.active();
+    const { ps, first, lanes } = this;
     const endpointer = new Endpointer();
-    const shown = all.mixed ?? all.grammar;
     let partial: string | undefined;
-    for (const [decoder, lane] of decoders) lane.run(() => this.closed || ps.startUtt(decoder));
+    // Each lane's decoders, looked up when the lane gets to them: the open ones are built on their lane.
+    const work: Array<[Lane, () => readonly unknown[]]> = [
+      [lanes.first, () => [first]],
+      [lanes.open, () => (this.open ? [this.open.mixed, this.open.free] : [])],
+    ];
+    const shown = () => this.open?.mixed ?? first;
+    for (const [lane, decoders] of work)
+      lane.run(() => {
+        if (!this.closed) for (const decoder of decoders()) ps.startUtt(decoder);
+      });
     const hypothesis = (decoder: unknown) => {
       const score = [0];
       const text = ps.getHyp(decoder, score) ?? "";
@@ -495,11 +486,13 @@ export class PocketSphinxRecognizer implements Recognizer {
         // (PocketSphinx's own -dither draws on one generator for every decoder, so decoders on several
         // threads would each get different noise from run to run.)
         const samples = dither(chunk);
-        for (const [decoder, lane] of decoders) {
+        for (const [lane, decoders] of work) {
           lane.run(async () => {
-            if (this.closed) return;
-            await ps.processRawAsync(decoder, samples, samples.length, 0, 0);
-            if (decoder === shown && !this.closed) partial = ps.getHyp(decoder, [0]) ?? undefined;
+            for (const decoder of decoders()) {
+              if (this.closed) return;
+              await ps.processRawAsync(decoder, samples, samples.length, 0, 0);
+              if (decoder === shown() && !this.closed) partial = ps.getHyp(decoder, [0]) ?? undefined;
+            }
           });
         }
         // Measured here only for the fits (per frame of speech); the listen loop decides the end.
@@ -508,58 +501,54 @@ export class PocketSphinxRecognizer implements Recognizer {
       },
       finish: async (): Promise<Transcript> => {
         await Promise.all(
-          [...decoders].map(([decoder, lane]) =>
-            lane.run(() => (this.closed ? undefined : ps.endUttAsync(decoder))),
+          work.map(([lane, decoders]) =>
+            lane.run(async () => {
+              for (const decoder of decoders()) if (!this.closed) await ps.endUttAsync(decoder);
+            }),
           ),
         );
+        await this.built;
         if (this.closed) return NOTHING_HEARD;
-        const grammar = hypothesis(all.grammar);
-        if (!all.free || !all.domain || !all.mixed) {
-          const reading: Reading = {
-            text: grammar.text,
-            source: "open",
-            score: grammar.score,
-            confidence: 1,
-          };
-          return transcriptOf(grammar.text === "" ? [] : [reading]);
+        const { open } = this;
+        if (!open) {
+          const { text, score } = hypothesis(first);
+          return transcriptOf(text === "" ? [] : [{ text, source: "open", score, confidence: 1 }]);
         }
-        const free = hypothesis(all.free);
+        const free = hypothesis(open.free);
+        // Per 10 ms frame of speech, so silence around a short "stop" costs nothing.
         const speechFrames = Math.max(1, endpointer.speechDurationMs / 10);
-        // The grammar's fit is per 10 ms frame of the whole recording, as its calibration was measured;
-        // the others' per frame of speech, so silence around a short "stop" costs nothing.
-        const read = (source: ReadingSource, decoder: unknown, frames: number): Reading | undefined => {
+        const read = (source: "open" | "domain", decoder: unknown): Reading | undefined => {
           const { text, score } = hypothesis(decoder);
           if (text === "") return undefined;
-          return { text, source, score, confidence: confidenceOf(source, (score - free.score) / frames) };
+          return {
+            text,
+            source,
+            score,
+            confidence: confidenceOf(source, (score - free.score) / speechFrames),
+          };
         };
-        const readings = [
-          read("grammar", all.grammar, Math.max(1, ps.frames(all.grammar))),
-          read("open", all.mixed, speechFrames),
-          read("domain", all.domain, speechFrames),
-        ].filter((reading) => reading !== undefined);
+        const readings = [read("open", open.mixed), read("domain", first)].filter(
+          (reading) => reading !== undefined,
+        );
         // Nothing but silence: no decoder found a word in it.
         return transcriptOf(free.text === "" && readings.length === 0 ? [] : readings);
       },
     };
   }
 
-  /** The decoders in use, each with its lane. */
-  private active(): Map<unknown, Lane> {
-    if (this.lanes.size > 0) return this.lanes;
-    const { grammar, mixed, domain, free } = this.decoders;
-    // The mixed and free decoders share one open language model, whose lookups keep a cache of their
-    // own: they take turns on one lane, or their scores would depend on the threads' timing.
-    const shared = new Lane();
-    for (const decoder of [grammar, domain]) if (decoder !== undefined) this.lanes.set(decoder, new Lane());
-    for (const decoder of [mixed, free]) if (decoder !== undefined) this.lanes.set(decoder, shared);
-    return this.lanes;
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    // Each decoder is freed once its lane is idle: a call under way on another thread finishes first.
-    const freed = [...this.active()].map(([decoder, lane]) => lane.run(() => this.ps.free(decoder)));
+    const { first } = this;
+    // Each decoder is freed once its lane is idle: a call under way on another thread (or the open decoders'
+    // building) finishes first.
+    const freed = [
+      this.lanes.first.run(() => this.ps.free(first)),
+      this.lanes.open.run(() => {
+        if (this.open) for (const decoder of [this.open.mixed, this.open.free]) this.ps.free(decoder);
+        this.open = undefined;
+      }),
+    ];
     // Only then the log tables: the shared open model, gone with the last decoder, was read with them.
     void Promise.allSettled(freed).then(() => {
       if (this.logMath) this.ps.logMathFree(this.logMath);

@@ -6,8 +6,6 @@
  * outside it fits much worse. The fit becomes a confidence from 0 to 1 through a logistic curve per source,
  * calibrated on noisy speech (npm run calibrate:voice), for the decision policy (decision.ts) to weigh.
  */
-import type { ReadingSource } from "./types.js";
-
 interface Calibration {
   /** The fit at which the confidence is one half. */
   readonly center: number;
@@ -15,28 +13,26 @@ interface Calibration {
   readonly width: number;
 }
 
-/**
- * Per source. Grammar fits, per frame of the whole recording, run 12 to 30 for questions the grammar holds
- * and -19 to 17 for out-of-domain questions forced onto a sentence; domain and open fits are per frame of
- * speech.
- */
+/** The sources whose confidences are calibrated here: PocketSphinx's readings, whose fits are per frame of speech. */
+export const CALIBRATED_SOURCES = ["open", "domain"] as const;
+export type CalibratedSource = (typeof CALIBRATED_SOURCES)[number];
+export type Calibrations = Readonly<Record<CalibratedSource, Calibration>>;
+
+/** Per source. */
 export const CALIBRATION: Calibrations = {
-  grammar: { center: 28, width: 5 },
   open: { center: -15, width: 8 },
   domain: { center: -6, width: 5 },
 };
 
-export type Calibrations = Readonly<Record<"grammar" | "open" | "domain", Calibration>>;
-
 /** The logistic curve of a source's calibration: fit in, confidence out. */
-function curve(source: ReadingSource, calibrations: Calibrations): { center: number; scale: number } {
-  const { center, width } = calibrations[source === "phrases" ? "grammar" : source];
+function curve(source: CalibratedSource, calibrations: Calibrations): { center: number; scale: number } {
+  const { center, width } = calibrations[source];
   return { center, scale: width / Math.log(3) };
 }
 
 /** A fit as a confidence, for a reading from `source` (under `calibrations`, the project's by default). */
 export function confidenceOf(
-  source: ReadingSource,
+  source: CalibratedSource,
   fit: number,
   calibrations: Calibrations = CALIBRATION,
 ): number {
@@ -46,7 +42,7 @@ export function confidenceOf(
 
 /** The fit a confidence came from: confidenceOf undone, for re-calibrating recorded readings. */
 export function fitOf(
-  source: ReadingSource,
+  source: CalibratedSource,
   confidence: number,
   calibrations: Calibrations = CALIBRATION,
 ): number {

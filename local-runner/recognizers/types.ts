@@ -2,8 +2,6 @@
 
 /** Which search of an engine produced a reading. */
 export type ReadingSource =
-  /** PocketSphinx's grammar of the skill's exact sentences. */
-  | "grammar"
   /** Open English (PocketSphinx's open model leaning on the skill's phrasing, or Vosk without a grammar). */
   | "open"
   /** PocketSphinx's trigram model of the skill's sentences alone. */
@@ -58,6 +56,11 @@ export interface RecognitionStream {
 
 export interface Recognizer {
   readonly name: string;
+  /**
+   * For engines that finish building in the background: resolves once every part is ready, or rejects
+   * with a RecognizerUnavailable saying what to install. Streams may start before; they wait for it.
+   */
+  ready?(): Promise<void>;
   start(): RecognitionStream;
   close(): void;
 }
