@@ -15,7 +15,14 @@ import { createRecognizer, type Engine } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
 import { UserError } from "../runtime.js";
-import { defaultVoice, SaySpeaker, type Speaker, silentSpeaker } from "../speech-out/speaker.js";
+import {
+  defaultVoice,
+  SaySpeaker,
+  type Speaker,
+  SpeakerError,
+  silentSpeaker,
+} from "../speech-out/speaker.js";
+import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
 import { VoiceLoop } from "../voice-loop.js";
@@ -223,16 +230,26 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
   }
 }
 
+/**
+ * On Linux a synthesizer that stays loaded and streams sentence by sentence (`say` would start festival for
+ * every sentence); elsewhere `say`, whose system voices start fast.
+ */
 function speakerFor(options: ListenOptions): Speaker {
   if (options.quiet) return silentSpeaker;
-  return new SaySpeaker({
+  const choice = {
     voice: options.voice ?? defaultVoice(),
     rate: options.rate,
-    onUnavailable: (reason) =>
+    onUnavailable: (reason: string) =>
       process.stderr.write(
         `her-faq: cannot play sound (${reason.split("\n")[0]}); answers are printed. Use --quiet to hide this, or --out DIR to save them as WAV files.\n`,
       ),
-  });
+  };
+  try {
+    return process.platform === "linux" ? new StreamingSpeaker(choice) : new SaySpeaker(choice);
+  } catch (error) {
+    if (error instanceof SpeakerError) throw new UserError(error.message, 2);
+    throw error;
+  }
 }
 
 function saveAnswer(folder: string, index: number, turn: Turn, voice: string | undefined): void {

@@ -8,9 +8,17 @@ import { existsSync, readdirSync } from "node:fs";
 import say from "say";
 import { isSafeVoiceName, sanitizeForSpeech, sentencesOf } from "./sanitize.js";
 
+/** How an answer was spoken. */
+export interface Spoken {
+  /** From speak() to the first sample handed to the audio device, when the speaker can tell. */
+  readonly firstAudioMs?: number;
+  /** stop() cut it short. */
+  readonly stopped: boolean;
+}
+
 export interface Speaker {
-  /** Speaks the text; resolves when it has been said (or could not be). */
-  speak(text: string): Promise<void>;
+  /** Speaks the text; resolves when it has been said (or could not be, or was stopped). */
+  speak(text: string): Promise<Spoken>;
   /** Stops speech now and drops anything queued. */
   stop(): void;
 }
@@ -62,7 +70,7 @@ interface SayInternals {
 }
 
 export class SaySpeaker implements Speaker {
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   private generation = 0;
   private warned = false;
   private readonly voice: string | undefined;
@@ -71,7 +79,7 @@ export class SaySpeaker implements Speaker {
     this.voice = options.voice === undefined ? undefined : sayVoice(options.voice);
   }
 
-  speak(text: string): Promise<void> {
+  speak(text: string): Promise<Spoken> {
     const generation = this.generation;
     // Sentence by sentence: the first is heard after its own synthesis, and stop() takes effect between them.
     for (const sentence of sentencesOf(sanitizeForSpeech(text))) {
@@ -79,7 +87,8 @@ export class SaySpeaker implements Speaker {
         generation === this.generation ? this.sayNow(sentence) : undefined,
       );
     }
-    return this.queue;
+    // `say` does not tell when its audio starts.
+    return this.queue.then(() => ({ stopped: generation !== this.generation }));
   }
 
   stop(): void {
@@ -106,4 +115,4 @@ export class SaySpeaker implements Speaker {
 }
 
 /** For --quiet: answers are only printed. */
-export const silentSpeaker: Speaker = { speak: async () => undefined, stop: () => undefined };
+export const silentSpeaker: Speaker = { speak: async () => ({ stopped: false }), stop: () => undefined };
