@@ -2,10 +2,12 @@
  * A spoken conversation's turn-taking, for every engine alike: microphone audio in, one endpointer deciding
  * when the user has finished, the recognizer's reading sent to the skill, the answer spoken. Silence is
  * handled as Alexa does: after a while the skill's reprompt, then the session ends. Time is counted in
- * audio, not on the clock, so the same recording always takes the same turns.
+ * audio, not on the clock, so the same recording always takes the same turns; the clock only times them.
  */
+import { performance } from "node:perf_hooks";
 import { SAMPLE_RATE } from "./audio/wav.js";
 import type { Conversation, Turn } from "./conversation.js";
+import { understanding } from "./decision.js";
 import { Endpointer } from "./recognizers/endpointer.js";
 import {
   NOTHING_HEARD,
@@ -19,14 +21,38 @@ import { heardNothing, readTranscript } from "./voice.js";
 export const SILENCE_MS = 8000;
 /** Audio is taken 100 ms at a time, so an utterance ends where its silence is, whatever the capture size. */
 const STEP_SAMPLES = SAMPLE_RATE / 10;
+/**
+ * Silence that ends a turn whose words so far are already one of the skill's own sentences ("who directed
+ * her"): the answer need not wait out the endpointer's full pause (semantic endpointing).
+ */
+export const COMPLETE_QUESTION_SILENCE_MS = 250;
+
+/** How long each step of a turn took, for --verbose and the JSON lines of a live conversation. */
+export interface TurnTiming {
+  /** Silence heard after the last speech before the turn was ended (audio time). */
+  readonly endpointMs: number;
+  /** True when the words were a complete question and the short silence ended the turn. */
+  readonly complete: boolean;
+  /** From the end of the turn to the recognizer's transcript. */
+  readonly readingMs: number;
+  /** The skill's answer, from the transcript. */
+  readonly skillMs: number;
+  /** performance.now() when the skill had answered: the speaker's first audio is timed from here. */
+  readonly answeredAt: number;
+}
 
 export interface VoiceLoopIO {
-  /** Says (and shows) what the skill said; resolves once it has been said. */
-  say(speech: string, turn?: Turn): Promise<void>;
+  /**
+   * Says (and shows) what the skill said; resolves once it has been said. An answer to something heard
+   * comes with its timing.
+   */
+  say(speech: string, turn?: Turn, timing?: TurnTiming): Promise<void>;
   /** What the user is heard saying: live while they speak, then the words the skill acts on. */
   heard?(text: string, final: boolean): void;
   /** The skill has had its say: the user is listened to now. */
   listening?(): void;
+  /** The user has finished: what they said is being read and answered. */
+  thinking?(): void;
   /**
    * True when answers are spoken aloud, so the microphone would hear them back: audio arriving during an
    * answer is then dropped. Answers only printed keep it, to be heard after.
@@ -56,6 +82,10 @@ export class VoiceLoop {
   private repromptsSaid = 0;
   private reprompt: string | undefined;
   private readonly silenceMs: number;
+  /** When the turn was ended, and how (for its timing). */
+  private ended: { at: number; endpointMs: number; complete: boolean } | undefined;
+  /** The last partial words checked for being a complete question, and whether they were. */
+  private checked: { text: string; complete: boolean } | undefined;
 
   constructor(private readonly options: VoiceLoopOptions) {
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
@@ -93,13 +123,29 @@ export class VoiceLoop {
       return;
     }
     this.stream ??= this.options.recognizer.start();
-    const ended = this.endpointer.accept(chunk);
+    const paused = this.endpointer.accept(chunk);
     const { partial } = this.stream.accept(chunk);
     if (partial && partial !== this.partial) this.options.io.heard?.(partial, false);
     this.partial = partial;
     this.quietMs = this.endpointer.heardSpeech ? 0 : this.quietMs + (chunk.length * 1000) / SAMPLE_RATE;
-    if (ended) this.work(() => this.utterance());
-    else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
+    const complete = !paused && this.completeQuestion();
+    if (paused || complete) {
+      const endpointMs = this.endpointer.silenceAfterSpeechMs;
+      this.ended = { at: performance.now(), endpointMs, complete };
+      this.options.io.thinking?.();
+      this.work(() => this.utterance());
+    } else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
+  }
+
+  /** True when a short silence follows words that are already one of the skill's own sentences. */
+  private completeQuestion(): boolean {
+    const text = this.partial;
+    if (!text || this.endpointer.silenceAfterSpeechMs < COMPLETE_QUESTION_SILENCE_MS) return false;
+    if (this.checked?.text !== text) {
+      const resolution = this.options.conversation.resolve(text);
+      this.checked = { text, complete: resolution.kind === "intent" && understanding(resolution) === 1 };
+    }
+    return this.checked.complete;
   }
 
   /** Runs one piece of the skill's side; the user is listened to again when it is done. */
@@ -113,6 +159,7 @@ export class VoiceLoop {
         this.endpointer = new Endpointer();
         this.quietMs = 0;
         this.partial = undefined;
+        this.ended = undefined;
         this.busy = false;
         this.options.io.listening?.();
         for (const waiting of this.queued.splice(0)) this.step(waiting);
@@ -128,7 +175,17 @@ export class VoiceLoop {
     const decision = readTranscript(conversation, transcript);
     this.options.io.heard?.(decision.text, true);
     this.repromptsSaid = 0;
-    await this.answer(await conversation.send(decision.resolution, decision.text));
+    const read = performance.now();
+    const turn = await conversation.send(decision.resolution, decision.text);
+    const answeredAt = performance.now();
+    const ended = this.ended ?? { at: read, endpointMs: 0, complete: false };
+    await this.answer(turn, {
+      endpointMs: ended.endpointMs,
+      complete: ended.complete,
+      readingMs: read - ended.at,
+      skillMs: answeredAt - read,
+      answeredAt,
+    });
   }
 
   /** Nothing said: the reprompt once, as Alexa does; then the session ends. */
@@ -141,9 +198,9 @@ export class VoiceLoop {
     await this.options.conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
   }
 
-  private async answer(turn: Turn): Promise<void> {
+  private async answer(turn: Turn, timing?: TurnTiming): Promise<void> {
     this.reprompt = turn.reprompt;
-    if (turn.speech) await this.options.io.say(turn.speech, turn);
+    if (turn.speech) await this.options.io.say(turn.speech, turn, timing);
   }
 
   private async finishStream(): Promise<Transcript> {

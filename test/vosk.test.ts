@@ -12,7 +12,12 @@ import { libvoskPath, loadVoskLibrary } from "../local-runner/recognizers/vosk-l
 import { createRuntime } from "../local-runner/runtime.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { readTranscript } from "../local-runner/voice.js";
-import { SILENCE_MS, VoiceLoop } from "../local-runner/voice-loop.js";
+import {
+  COMPLETE_QUESTION_SILENCE_MS,
+  SILENCE_MS,
+  type TurnTiming,
+  VoiceLoop,
+} from "../local-runner/voice-loop.js";
 import { REQUIRED_MODEL_FILES } from "../models/vosk-model.js";
 import { fakeVosk } from "./support/fake-libvosk.js";
 
@@ -215,9 +220,9 @@ describe("Vosk through libvosk's C API (a fake library at the boundary)", () => 
 
 describe("the conversation loop, with one endpointer for every engine", () => {
   /** Runs the loop on audio; returns what was said and the turns the skill took. */
-  async function converse(audio: readonly Int16Array[], finalResults: readonly string[]) {
+  async function converse(audio: readonly Int16Array[], finalResults: readonly string[], partial?: string) {
     // libvosk's endpoint fires on long silence too: here on every call, which must change nothing.
-    const lib = fakeVosk({ acceptStates: Array(10_000).fill(1), finalResults });
+    const lib = fakeVosk({ acceptStates: Array(10_000).fill(1), finalResults, partial });
     const recognizer = new VoskRecognizer({
       modelPath: modelFolder(`loop-${Math.random()}`),
       sentences,
@@ -225,28 +230,72 @@ describe("the conversation loop, with one endpointer for every engine", () => {
     });
     const said: string[] = [];
     const turns: Turn[] = [];
+    const timings: TurnTiming[] = [];
     const conversation = runtime.conversation();
+    let heardMs = 0;
+    let thinkingAtMs: number | undefined;
     const loop = new VoiceLoop({
       recognizer,
       conversation,
       io: {
         aloud: false,
-        say: async (text, turn) => {
+        say: async (text, turn, timing) => {
           said.push(text);
           if (turn) turns.push(turn);
+          if (timing) timings.push(timing);
         },
+        thinking: () => {
+          thinkingAtMs ??= heardMs;
+        },
+        listening: () => startListening(),
       },
     });
+    let startListening: () => void = () => undefined;
+    const listening = new Promise<void>((resolve) => {
+      startListening = resolve;
+    });
     loop.begin();
-    for (const chunk of audio) loop.hear(chunk);
+    // Audio from when the welcome is over, as a person answers it.
+    await listening;
+    for (const chunk of audio) {
+      // 100 ms at a time, so the moment the turn ends is known to the step.
+      for (let offset = 0; offset < chunk.length; offset += 1600) {
+        loop.hear(chunk.subarray(offset, offset + 1600));
+        heardMs += Math.min(1600, chunk.length - offset) / 16;
+      }
+    }
     const outcome = await Promise.race([
       loop.finished.then(() => "finished"),
       new Promise((resolve) => setTimeout(() => resolve("still listening"), 200)),
     ]);
     loop.stop();
     recognizer.close();
-    return { said, turns, outcome, ended: conversation.ended };
+    return { said, turns, timings, thinkingAtMs, outcome, ended: conversation.ended };
   }
+
+  it("ends the turn after a short silence when the words so far are one of the skill's questions", async () => {
+    const complete = await converse(
+      [speech(800), second(1000)],
+      ['{"text": "who directed her"}'],
+      '{"partial": "who directed her"}',
+    );
+    expect(complete.timings[0]).toMatchObject({ complete: true });
+    expect(complete.timings[0]?.endpointMs).toBeGreaterThanOrEqual(COMPLETE_QUESTION_SILENCE_MS);
+    expect(complete.timings[0]?.endpointMs).toBeLessThan(COMPLETE_QUESTION_SILENCE_MS + 100);
+    expect(complete.turns.map((turn) => intentOf(turn.resolution))).toEqual([
+      "LaunchRequest",
+      "OverviewIntent",
+    ]);
+    const unfinished = await converse(
+      [speech(800), second(1000)],
+      ['{"text": "who directed her"}'],
+      '{"partial": "who directed"}',
+    );
+    expect(unfinished.timings[0]).toMatchObject({ complete: false });
+    expect(unfinished.timings[0]?.endpointMs).toBeGreaterThanOrEqual(700);
+    // The same audio: the complete question was answered 400 ms of silence sooner.
+    expect((unfinished.thinkingAtMs ?? 0) - (complete.thinkingAtMs ?? 0)).toBeGreaterThanOrEqual(400);
+  });
 
   it("answers a question when the endpointer hears its trailing silence", async () => {
     const { turns } = await converse([speech(800), second(1000)], ['{"text": "where was her filmed"}']);

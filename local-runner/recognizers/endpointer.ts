@@ -34,6 +34,11 @@ export class Endpointer {
     return this.speechMs;
   }
 
+  /** Silence since the last speech, once speech has been heard (0 before). */
+  get silenceAfterSpeechMs(): number {
+    return this.heardSpeech ? this.silenceMs : 0;
+  }
+
   /** True once speech has been heard. */
   get heardSpeech(): boolean {
     return this.speechMs >= this.minSpeechMs;
