@@ -58,7 +58,7 @@ program
   .option("--wav <files...>", "answer these recordings (any rate and channel count), one fresh session each")
   .option(
     "--json",
-    'with --wav: one JSON line per file: {"file","transcript","intent","speech","endSession"}',
+    'one JSON line per file with --wav ({"file","transcript","intent","speech","endSession"}), or per turn of a conversation (with its "latency")',
   )
   .option(
     "--engine <engine>",
@@ -78,7 +78,8 @@ program
     "microphone: a number or part of a name as the devices command lists them, or alsa:NAME on Linux (default: the system's input)",
   )
   .action(async (options: ListenOptions, command: Command) => {
-    await (await commands.listen()).listen(runtimeOf(command), options);
+    const { verbose } = command.optsWithGlobals<GlobalOptions>();
+    await (await commands.listen()).listen(runtimeOf(command), { ...options, verbose });
   });
 
 program

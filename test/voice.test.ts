@@ -29,6 +29,7 @@ import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanit
 import { SaySpeaker } from "../local-runner/speech-out/speaker.js";
 import { synthesize, synthesizeWav } from "../local-runner/speech-out/synthesize.js";
 import { answerRecording, answerTranscript } from "../local-runner/voice.js";
+import { COMPLETE_QUESTION_SILENCE_MS } from "../local-runner/voice-loop.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 import { repoRoot } from "./paths.js";
 
@@ -267,38 +268,54 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       expect(keyWords.length, `heard "${heard}"`).toBeGreaterThanOrEqual(2);
     });
 
-    it("holds a spoken conversation from the command line: welcome, a question heard and answered, silence ends it", () => {
+    /** `listen` on an ALSA file microphone that plays the question once; what it printed. */
+    const listenTo = (question: string, ...flags: string[]) => {
       const conversation = join(folder, "conversation.raw");
-      const question = synthesize("who composed the music for her", "festival:cmu_us_slt_arctic_hts");
-      writeFileSync(conversation, Buffer.from(question.buffer));
+      const audio = synthesize(question, "festival:cmu_us_slt_arctic_hts");
+      writeFileSync(conversation, Buffer.from(audio.buffer));
       const config = join(folder, "listen.conf");
       writeFileSync(
         config,
         `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "raw" }\n` +
           `pcm.talk { type file; slave.pcm { type null }; file "/dev/null"; infile "${conversation}"; format "raw" }\n`,
       );
-      const run = spawnSync(
-        process.execPath,
-        [
-          join(repoRoot, "bin", "her-faq.js"),
-          "listen",
-          "--quiet",
-          "--engine",
-          "pocketsphinx",
-          "--device",
-          "alsa:talk",
-        ],
-        {
-          encoding: "utf8",
-          env: { ...process.env, ALSA_CONFIG_PATH: config },
-          timeout: 60_000,
-        },
-      );
+      const args = ["listen", "--quiet", "--engine", "pocketsphinx", "--device", "alsa:talk", ...flags];
+      const run = spawnSync(process.execPath, [join(repoRoot, "bin", "her-faq.js"), ...args], {
+        encoding: "utf8",
+        env: { ...process.env, ALSA_CONFIG_PATH: config },
+        timeout: 60_000,
+      });
       expect(run.status, run.stderr).toBe(0);
+      return run;
+    };
+
+    it("holds a spoken conversation from the command line: welcome, a question heard and answered, silence ends it", () => {
+      const run = listenTo("who composed the music for her");
       const screen = run.stdout.replaceAll("\r", "\n").replaceAll("\u001b[2K", "");
       expect(screen).toMatch(/guide: Hi\. I'm so glad you're here/);
       expect(screen).toMatch(/you: who composed the music for her\n/);
       expect(screen).toMatch(/guide: The original score for Her was composed by Arcade Fire's Owen Pallett/);
+    });
+
+    it("prints one JSON line per turn of a live conversation with its latencies, and them with --verbose", () => {
+      const run = listenTo("who directed her", "--json", "--verbose");
+      const lines = run.stdout.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      const turn = JSON.parse(lines[0] as string);
+      expect(turn).toMatchObject({
+        transcript: "who directed her",
+        intent: "OverviewIntent",
+        endSession: false,
+      });
+      // The file device hands over its audio faster than real time, so the decoders' live words lag the
+      // endpointer: the turn may end on the full pause rather than on the complete question.
+      expect(typeof turn.latency.completeQuestion).toBe("boolean");
+      expect(turn.latency.endpointMs).toBeGreaterThanOrEqual(COMPLETE_QUESTION_SILENCE_MS);
+      for (const step of ["readingMs", "skillMs"]) expect(turn.latency[step]).toBeGreaterThanOrEqual(0);
+      expect(turn.latency.totalMs).toBeGreaterThanOrEqual(turn.latency.endpointMs);
+      expect(run.stderr).toMatch(
+        /turn: endpoint \d+ ms \(a (complete question|pause)\), reading \d+ ms, skill \d+ ms, no audio; \d+ ms/,
+      );
     });
 
     it("says clearly when there is no microphone", async () => {

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline/promises";
 import { interactionModelFor } from "../../interaction-model/index.js";
 import { voskModelPath } from "../../models/vosk-model.js";
@@ -25,7 +26,7 @@ import {
 import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
-import { VoiceLoop } from "../voice-loop.js";
+import { type TurnTiming, VoiceLoop } from "../voice-loop.js";
 import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
@@ -39,6 +40,8 @@ export interface ListenOptions {
   readonly quiet?: boolean;
   readonly out?: string;
   readonly device?: string;
+  /** Each turn's latencies on standard error (the global --verbose). */
+  readonly verbose?: boolean;
   /** Download the Vosk model without asking, when no recognizer can run. */
   readonly yes?: boolean;
 }
@@ -109,7 +112,6 @@ async function agreesToDownload(folder: string): Promise<boolean> {
 
 export async function listen(runtime: Runtime, options: ListenOptions): Promise<void> {
   if (options.wav && options.wav.length > 0) return answerFiles(runtime, options);
-  if (options.json) throw new UserError("--json goes with --wav FILE...: listen --json --wav question.wav");
   return converse(runtime, options);
 }
 
@@ -185,20 +187,39 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
   const speaker = speakerFor(options);
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
+  let heard = "";
+  // With --json, standard output holds only the turns' JSON lines: no live status.
+  const status = (line: string) => {
+    if (!options.json) process.stdout.write(`\r\x1b[2K${line}`);
+  };
   const loop = new VoiceLoop({
     recognizer,
     conversation: runtime.conversation(),
     io: {
       aloud: !options.quiet,
-      say: async (speech, turn) => {
-        process.stdout.write(`\r\x1b[2K\nguide: ${speech}\n\n`);
+      say: async (speech, turn, timing) => {
+        status(`\nguide: ${speech}\n\n${options.quiet ? "" : "(speaking)"}`);
         if (options.out && turn) saveAnswer(options.out, ++answers, turn, options.voice);
-        await speaker.speak(speech);
+        const asked = performance.now();
+        const spoken = await speaker.speak(speech);
+        if (!turn || !timing) return;
+        const firstAudioMs =
+          spoken.firstAudioMs === undefined ? undefined : asked + spoken.firstAudioMs - timing.answeredAt;
+        const latency = turnLatency(timing, firstAudioMs);
+        if (options.verbose) process.stderr.write(`her-faq: ${latencyLine(latency)}\n`);
+        if (options.json) {
+          const { resolution, endSession } = turn;
+          const line = { transcript: heard, intent: intentOf(resolution), speech, endSession, latency };
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+        }
       },
-      heard: (text, final) =>
-        process.stdout.write(final ? `\r\x1b[2Kyou: ${text}\n` : `\r\x1b[2Kyou: ${text}`),
+      heard: (text, final) => {
+        if (final) heard = text;
+        status(final ? `you: ${text}\n` : `you: ${text}`);
+      },
+      thinking: () => status("(thinking)"),
       // A status the user's words replace as soon as they are heard.
-      listening: () => process.stdout.write("\r\x1b[2K(listening)"),
+      listening: () => status("(listening)"),
     },
   });
   const interrupted = () => {
@@ -234,6 +255,37 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
  * On Linux a synthesizer that stays loaded and streams sentence by sentence (`say` would start festival for
  * every sentence); elsewhere `say`, whose system voices start fast.
  */
+/** A turn's latencies in milliseconds, from the end of the user's speech to the answer's first audio. */
+interface TurnLatency {
+  readonly endpointMs: number;
+  readonly completeQuestion: boolean;
+  readonly readingMs: number;
+  readonly skillMs: number;
+  /** From the skill's answer to its first audio handed to the sound device; absent when nothing played. */
+  readonly firstAudioMs?: number;
+  /** All of them: the end of speech to the first audio (or to the answer, when nothing played). */
+  readonly totalMs: number;
+}
+
+function turnLatency(timing: TurnTiming, firstAudioMs: number | undefined): TurnLatency {
+  const round = (ms: number) => Math.round(ms);
+  const parts = [timing.endpointMs, timing.readingMs, timing.skillMs, firstAudioMs ?? 0];
+  return {
+    endpointMs: round(timing.endpointMs),
+    completeQuestion: timing.complete,
+    readingMs: round(timing.readingMs),
+    skillMs: round(timing.skillMs),
+    ...(firstAudioMs === undefined ? {} : { firstAudioMs: round(firstAudioMs) }),
+    totalMs: round(parts.reduce((sum, ms) => sum + ms, 0)),
+  };
+}
+
+function latencyLine(latency: TurnLatency): string {
+  const ended = latency.completeQuestion ? "a complete question" : "a pause";
+  const audio = latency.firstAudioMs === undefined ? "no audio" : `first audio ${latency.firstAudioMs} ms`;
+  return `turn: endpoint ${latency.endpointMs} ms (${ended}), reading ${latency.readingMs} ms, skill ${latency.skillMs} ms, ${audio}; ${latency.totalMs} ms from the end of speech`;
+}
+
 function speakerFor(options: ListenOptions): Speaker {
   if (options.quiet) return silentSpeaker;
   const choice = {
