@@ -70,6 +70,13 @@ const FAST_SEARCH = [
 const BOUNDED_SEARCH = ["-maxhmmpf", "2000", "-maxwpf", "5"];
 
 /**
+ * The domain decoder's: bounded, and with its language model weighed more than PocketSphinx's default 6.5,
+ * so that in noise it holds to the skill's word orders as a grammar would (calibration set: babble at 10 dB
+ * answered 50% at 10 against 44% at 6.5 and 45% at 13).
+ */
+const DOMAIN_SEARCH = [...BOUNDED_SEARCH, "-lw", "10"];
+
+/**
  * Carrier phrases in front of a quarter of the sentences ("tell me who directed her"), so the domain model
  * knows how a carrier leads into a question without outweighing plain questions.
  */
@@ -226,7 +233,9 @@ export class PocketSphinxRecognizer implements Recognizer {
     const skillDictionary = dictionaries.path("skill.dict");
     const openDictionary = dictionaries.path("open.dict");
     const first = this.ps.init(
-      this.decoderConfig(modelDir, options.openVocabulary ? openDictionary : skillDictionary, BOUNDED_SEARCH),
+      options.openVocabulary
+        ? this.decoderConfig(modelDir, openDictionary, BOUNDED_SEARCH)
+        : this.decoderConfig(modelDir, skillDictionary, DOMAIN_SEARCH),
     );
     if (!first) throw this.cannotStart(modelDir);
     try {

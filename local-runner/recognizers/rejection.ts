@@ -20,8 +20,8 @@ export type Calibrations = Readonly<Record<CalibratedSource, Calibration>>;
 
 /** Per source. */
 export const CALIBRATION: Calibrations = {
-  open: { center: -15, width: 8 },
-  domain: { center: -6, width: 5 },
+  open: { center: -14, width: 8 },
+  domain: { center: -9, width: 8 },
 };
 
 /** The logistic curve of a source's calibration: fit in, confidence out. */
