@@ -22,6 +22,8 @@ export const FLITE_VOICES = Object.keys(VOICES);
 const INSTALL = "install it with: sudo apt-get install flite";
 
 interface Binding {
+  /** Held so koffi never unloads flite while its functions are in use. */
+  readonly library: LibraryHandle;
   readonly textToWave: KoffiFunc<(text: string, voice: unknown) => unknown>;
   readonly deleteWave: (wave: unknown) => void;
   readonly wave: TypeObject;
@@ -46,11 +48,35 @@ function loadBinding(): Binding {
     samples: "void *",
   });
   binding = {
+    library: lib,
     textToWave: lib.func("her_faq_cst_wave *flite_text_to_wave(const char *text, void *voice)"),
     deleteWave: lib.func("void delete_wave(her_faq_cst_wave *wave)"),
     wave,
   };
   return binding;
+}
+
+/**
+ * Voices registered so far, with their libraries: koffi unloads a library whose handle is collected, and
+ * flite would then run code that is no longer mapped (it crashed so, mid-answer).
+ */
+const registered = new Map<string, { library: LibraryHandle; voice: unknown }>();
+
+function registeredVoice(name: string, library: string): unknown {
+  const known = registered.get(name);
+  if (known) return known.voice;
+  let handle: LibraryHandle;
+  try {
+    handle = koffi.load(`libflite_${library}.so.1`);
+  } catch (error) {
+    throw new SynthesizerUnavailable(
+      `flite's voice "${name}" is not installed (${(error as Error).message}); ${INSTALL}`,
+    );
+  }
+  const voice = handle.func(`void *register_${library}(const char *dir)`)(null);
+  if (!voice) throw new SynthesizerUnavailable(`flite could not load its voice "${name}"; ${INSTALL}`);
+  registered.set(name, { library: handle, voice });
+  return voice;
 }
 
 export class FliteLibrary implements Synthesizer {
@@ -67,17 +93,7 @@ export class FliteLibrary implements Synthesizer {
       throw new SynthesizerUnavailable(`flite has no voice "${name}"; it has: ${FLITE_VOICES.join(", ")}`);
     this.voice = `flite:${name}`;
     this.binding = loadBinding();
-    let voiceLib: LibraryHandle;
-    try {
-      voiceLib = koffi.load(`libflite_${library}.so.1`);
-    } catch (error) {
-      throw new SynthesizerUnavailable(
-        `flite's voice "${name}" is not installed (${(error as Error).message}); ${INSTALL}`,
-      );
-    }
-    this.handle = voiceLib.func(`void *register_${library}(const char *dir)`)(null);
-    if (!this.handle)
-      throw new SynthesizerUnavailable(`flite could not load its voice "${name}"; ${INSTALL}`);
+    this.handle = registeredVoice(name, library);
   }
 
   synthesize(sentence: string): Promise<Int16Array> {
@@ -88,7 +104,7 @@ export class FliteLibrary implements Synthesizer {
   }
 
   close(): void {
-    // The voice stays registered for the life of the process (flite has no call to unload it).
+    // The voice stays registered for the life of the process: flite has no call to unload one.
     this.closed = true;
   }
 
