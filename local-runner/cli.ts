@@ -69,7 +69,10 @@ program
   .option("--model <path>", "Vosk model folder (default: $VOSK_MODEL, else the one models download installs)")
   .option("--open-vocabulary", "let Vosk hear any English, not only the skill's phrases")
   .option("--yes", "when no recognizer is installed, download the Vosk model without asking")
-  .option("--voice <voice>", "voice to speak with (a festival voice on Linux, a system voice on macOS)")
+  .option(
+    "--voice <voice>",
+    "voice to speak with (a festival voice, or flite:awb|rms|slt|kal|kal16, on Linux; a system voice on macOS and Windows)",
+  )
   .option("--rate <rate>", "speaking rate, 1 is normal", parseRate)
   .option("--quiet", "print answers without speaking them")
   .option("--out <dir>", "also write each spoken answer to a WAV file in this folder")

@@ -24,7 +24,7 @@ import {
   silentSpeaker,
 } from "../speech-out/speaker.js";
 import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
-import { synthesizeWav } from "../speech-out/synthesize.js";
+import { type SynthVoice, synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
 import { type TurnTiming, VoiceLoop } from "../voice-loop.js";
 import { downloadModel } from "./models.js";
@@ -183,8 +183,9 @@ function textLine(line: FileLine): string {
  * recognizer and the microphone are checked before the welcome, so a failure never follows a greeting.
  */
 async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = await readyRecognizer(runtime, options, true);
+  // The speaker first: its synthesizer starts (festival takes a second) while the recognizer is built.
   const speaker = speakerFor(options);
+  const recognizer = await readyRecognizer(runtime, options, true);
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";
@@ -310,5 +311,8 @@ function saveAnswer(folder: string, index: number, turn: Turn, voice: string | u
     folder,
     `${String(index).padStart(3, "0")}-${intentOf(turn.resolution).replace(/[^A-Za-z]/g, "")}.wav`,
   );
-  writeFileSync(file, synthesizeWav(turn.speech, `festival:${voice ?? defaultVoice() ?? "kal_diphone"}`));
+  // A voice named with its engine ("flite:slt") is kept as it is; a plain name is festival's.
+  const named = voice ?? defaultVoice() ?? "kal_diphone";
+  const synthVoice = (named.includes(":") ? named : `festival:${named}`) as SynthVoice;
+  writeFileSync(file, synthesizeWav(turn.speech, synthVoice));
 }
