@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { FestivalProcess, schemeString } from "../local-runner/speech-out/festival-process.js";
 import { APLAY, type PlayedChunk } from "../local-runner/speech-out/pcm-player.js";
+import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { SpeakerError } from "../local-runner/speech-out/speaker.js";
 import { StreamingSpeaker } from "../local-runner/speech-out/streaming-speaker.js";
 import { faq } from "../skill/faq/data.js";
@@ -223,6 +224,40 @@ withTools(
         /festival stopped \(SIGKILL\) again after a restart; start (npx )?her-faq listen again/,
       );
       expect(level(played())).toBeGreaterThan(0.02);
+    });
+
+    it("makes the answers' first sentences ahead while idle, and speaks them without making them again", async () => {
+      const asked: string[] = [];
+      const speaker = new StreamingSpeaker({
+        synthesizer: () => {
+          const festival = new FestivalProcess({ voice: VOICE });
+          return {
+            voice: festival.voice,
+            synthesize: (sentence: string) => {
+              asked.push(sentence);
+              return festival.synthesize(sentence);
+            },
+            close: () => festival.close(),
+          };
+        },
+      });
+      const answer = answerOf("runtime");
+      speaker.prepare([answer, answerOf("music")]);
+      // Made one after another while nothing is said.
+      for (let waited = 0; asked.length < 2 && waited < 20_000; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const [first, second] = sentencesOf(sanitizeForSpeech(answer));
+      expect(asked.slice(0, 2)).toEqual([first, sentencesOf(sanitizeForSpeech(answerOf("music")))[0]]);
+      asked.length = 0;
+      played();
+      const spoken = await speaker.speak(answer);
+      await speaker.close();
+      // Only the sentences after the first were made now; the first was heard all the same.
+      expect(asked[0]).toBe(second);
+      expect(asked).not.toContain(first);
+      expect(spoken.firstAudioMs).toBeDefined();
+      expect(played().length / SAMPLE_RATE).toBeGreaterThan(3);
     });
 
     it("says how to install festival when it is missing", async () => {

@@ -8,6 +8,12 @@ import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline/promises";
 import { interactionModelFor } from "../../interaction-model/index.js";
 import { voskModelPath } from "../../models/vosk-model.js";
+import { faq } from "../../skill/faq/index.js";
+import {
+  EchoCancelledMicrophone,
+  EchoCanceller,
+  EchoCancellerUnavailable,
+} from "../audio/echo-canceller.js";
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
 import { herFaq } from "../command-hint.js";
@@ -23,6 +29,7 @@ import {
   SpeakerError,
   silentSpeaker,
 } from "../speech-out/speaker.js";
+import type { PlayedChunk } from "../speech-out/pcm-player.js";
 import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { type SynthVoice, synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
@@ -220,7 +227,11 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
       },
       thinking: () => status("(thinking)"),
       // A status the user's words replace as soon as they are heard.
-      listening: () => status("(listening)"),
+      listening: () => {
+        status("(listening)");
+        // Once the welcome is said: the answers' first sentences, made while the user thinks.
+        speaker.prepare?.(faq.map((entry) => entry.answer));
+      },
     },
   });
   const interrupted = () => {
@@ -232,12 +243,13 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
   process.once("SIGINT", interrupted);
   try {
     await microphone.start(
-      (chunk) => loop.hear(chunk),
+      (chunk) => loop.hear(echo ? echo.clean(chunk) : chunk),
       (lost) => loop.stop(new UserError(lost.message, 1)),
     );
   } catch (error) {
     process.removeListener("SIGINT", interrupted);
     recognizer.close();
+    echo?.close();
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
     throw error;
   }
@@ -249,6 +261,22 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
     microphone.stop();
     speaker.stop();
     recognizer.close();
+    echo?.close();
+  }
+}
+
+/**
+ * The microphone's audio with the spoken answers taken out, so "stop" can be heard over them; where that
+ * cannot be (no libspeexdsp, not Linux), a one-line notice, and answers are heard to their end as before.
+ */
+function echoCancellation(options: ListenOptions): EchoCancelledMicrophone | undefined {
+  if (options.quiet) return undefined;
+  try {
+    return new EchoCancelledMicrophone(new EchoCanceller());
+  } catch (error) {
+    if (!(error instanceof EchoCancellerUnavailable)) throw error;
+    process.stderr.write(`her-faq: ${error.message}; an answer cannot be stopped by voice.\n`);
+    return undefined;
   }
 }
 
@@ -287,7 +315,7 @@ function latencyLine(latency: TurnLatency): string {
   return `turn: endpoint ${latency.endpointMs} ms (${ended}), reading ${latency.readingMs} ms, skill ${latency.skillMs} ms, ${audio}; ${latency.totalMs} ms from the end of speech`;
 }
 
-function speakerFor(options: ListenOptions): Speaker {
+function speakerFor(options: ListenOptions, onPlayed?: (chunk: PlayedChunk) => void): Speaker {
   if (options.quiet) return silentSpeaker;
   const choice = {
     voice: options.voice ?? defaultVoice(),
@@ -298,7 +326,9 @@ function speakerFor(options: ListenOptions): Speaker {
       ),
   };
   try {
-    return process.platform === "linux" ? new StreamingSpeaker(choice) : new SaySpeaker(choice);
+    return process.platform === "linux"
+      ? new StreamingSpeaker({ ...choice, onPlayed })
+      : new SaySpeaker(choice);
   } catch (error) {
     if (error instanceof SpeakerError) throw new UserError(error.message, 2);
     throw error;

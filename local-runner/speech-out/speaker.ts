@@ -21,6 +21,8 @@ export interface Speaker {
   speak(text: string): Promise<Spoken>;
   /** Stops speech now and drops anything queued. */
   stop(): void;
+  /** Texts likely to be said: speakers that can make speech ahead of time start on them while idle. */
+  prepare?(texts: readonly string[]): void;
 }
 
 export class SpeakerError extends Error {

@@ -64,6 +64,13 @@ export class StreamingSpeaker implements Speaker {
   private warned = false;
   /** Set once speech cannot be made: answers are then only printed. */
   private mute = false;
+  /** Sentences made ahead of time, while nothing was being said, by their text. */
+  private readonly made = new Map<string, Int16Array>();
+  /** Sentences still to make ahead, in order. */
+  private ahead: string[] = [];
+  private makingAhead = false;
+  /** speak() calls not yet over: sentences are made ahead only while there are none. */
+  private speaking = 0;
 
   constructor(private readonly options: StreamingSpeakerOptions = {}) {
     this.makeSynthesizer = options.synthesizer ?? synthesizerFor(options.voice, options.rate);
@@ -80,11 +87,46 @@ export class StreamingSpeaker implements Speaker {
     const generation = this.generation;
     const asked = performance.now();
     const sentences = sentencesOf(sanitizeForSpeech(text));
-    const spoken = this.queue.then(() =>
-      generation === this.generation ? this.speakNow(sentences, generation, asked) : { stopped: true },
-    );
+    this.speaking++;
+    const spoken = this.queue
+      .then(() =>
+        generation === this.generation ? this.speakNow(sentences, generation, asked) : { stopped: true },
+      )
+      .finally(() => {
+        this.speaking--;
+        void this.makeAhead();
+      });
     this.queue = spoken;
     return spoken;
+  }
+
+  /**
+   * Makes the first sentence of each text ahead of time, while nothing is being said, so that an answer
+   * beginning with one of them starts at once: the skill's answers are known before they are asked for.
+   */
+  prepare(texts: readonly string[]): void {
+    for (const text of texts) {
+      const first = sentencesOf(sanitizeForSpeech(text))[0];
+      if (first && !this.made.has(first) && !this.ahead.includes(first)) this.ahead.push(first);
+    }
+    void this.makeAhead();
+  }
+
+  private async makeAhead(): Promise<void> {
+    if (this.makingAhead) return;
+    this.makingAhead = true;
+    try {
+      // One sentence at a time, and none while an answer is being said: an answer waits at most for the
+      // one sentence under way.
+      while (this.speaking === 0 && !this.mute) {
+        const sentence = this.ahead.shift();
+        if (sentence === undefined) break;
+        const pcm = await this.synthesize(sentence);
+        if (pcm) this.made.set(sentence, pcm);
+      }
+    } finally {
+      this.makingAhead = false;
+    }
   }
 
   stop(): void {
@@ -106,7 +148,7 @@ export class StreamingSpeaker implements Speaker {
   private async speakNow(sentences: readonly string[], generation: number, asked: number): Promise<Spoken> {
     let firstAudioMs: number | undefined;
     for (const [index, sentence] of sentences.entries()) {
-      const pcm = await this.synthesize(sentence);
+      const pcm = this.made.get(sentence) ?? (await this.synthesize(sentence));
       if (generation !== this.generation) return { firstAudioMs, stopped: true };
       if (!pcm || !this.player.available) return { firstAudioMs, stopped: false };
       this.player.enqueue(trimSilence(pcm, { last: index === sentences.length - 1 }));
