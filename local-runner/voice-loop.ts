@@ -6,6 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { SAMPLE_RATE } from "./audio/wav.js";
+import { BargeInDetector, type Interruption } from "./barge-in.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { understanding } from "./decision.js";
 import { Endpointer } from "./recognizers/endpointer.js";
@@ -55,9 +56,16 @@ export interface VoiceLoopIO {
   thinking?(): void;
   /**
    * True when answers are spoken aloud, so the microphone would hear them back: audio arriving during an
-   * answer is then dropped. Answers only printed keep it, to be heard after.
+   * answer is then dropped (or, with `interrupt`, only listened to for "stop"). Answers only printed keep
+   * it, to be heard after.
    */
   readonly aloud: boolean;
+  /**
+   * Silences the answer being spoken: the user said "stop" or the wake word over it. Given only when the
+   * audio the loop hears has the answers' echo taken out (audio/echo-canceller.ts), since the answer's own
+   * words must not cut it off; without it nothing heard during an answer interrupts it.
+   */
+  interrupt?(): void;
 }
 
 export interface VoiceLoopOptions {
@@ -65,6 +73,8 @@ export interface VoiceLoopOptions {
   readonly conversation: Conversation;
   readonly io: VoiceLoopIO;
   readonly silenceMs?: number;
+  /** The word that, said over an answer, silences it to listen ("samantha" by default). */
+  readonly wakeWord?: string;
 }
 
 export class VoiceLoop {
@@ -86,9 +96,19 @@ export class VoiceLoop {
   private ended: { at: number; endpointMs: number; complete: boolean } | undefined;
   /** The last partial words checked for being a complete question, and whether they were. */
   private checked: { text: string; complete: boolean } | undefined;
+  /** Listens for "stop" over answers, when they can be interrupted. */
+  private readonly bargeIn: BargeInDetector | undefined;
+  /** What the user cut in with during the answer now playing. */
+  private interruption: Interruption | undefined;
 
   constructor(private readonly options: VoiceLoopOptions) {
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
+    if (options.io.aloud && options.io.interrupt)
+      this.bargeIn = new BargeInDetector({
+        recognizer: options.recognizer,
+        wakeWord: options.wakeWord,
+        onInterruption: (interruption) => this.interrupted(interruption),
+      });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = (error?: unknown) => {
         this.over = true;
@@ -119,7 +139,9 @@ export class VoiceLoop {
   private step(chunk: Int16Array): void {
     if (this.over) return;
     if (this.busy) {
-      if (!this.options.io.aloud) this.queued.push(chunk);
+      // After the wake word, what follows is the question: kept for when the answer has stopped.
+      if (!this.options.io.aloud || this.interruption === "wake") this.queued.push(chunk);
+      else if (!this.interruption) this.bargeIn?.accept(chunk);
       return;
     }
     this.stream ??= this.options.recognizer.start();
@@ -148,6 +170,13 @@ export class VoiceLoop {
     return this.checked.complete;
   }
 
+  /** "stop" or the wake word over an answer: silenced at once, then acted on when its turn has wound up. */
+  private interrupted(interruption: Interruption): void {
+    if (this.over || !this.busy || this.interruption) return;
+    this.interruption = interruption;
+    this.options.io.interrupt?.();
+  }
+
   /** Runs one piece of the skill's side; the user is listened to again when it is done. */
   private work(task: () => Promise<void>): void {
     this.busy = true;
@@ -155,6 +184,10 @@ export class VoiceLoop {
       .then(() => {
         if (this.over) return;
         if (this.options.conversation.ended) return this.settle();
+        const interruption = this.interruption;
+        this.interruption = undefined;
+        this.bargeIn?.reset();
+        if (interruption === "stop") return this.work(() => this.stopped());
         this.stream = undefined;
         this.endpointer = new Endpointer();
         this.quietMs = 0;
@@ -186,6 +219,14 @@ export class VoiceLoop {
       skillMs: answeredAt - read,
       answeredAt,
     });
+  }
+
+  /** "stop" said over an answer: the user's turn, as if said after it (the skill's Stop). */
+  private async stopped(): Promise<void> {
+    const { conversation } = this.options;
+    this.options.io.heard?.("stop", true);
+    this.repromptsSaid = 0;
+    await this.answer(await conversation.send(conversation.resolve("stop"), "stop"));
   }
 
   /** Nothing said: the reprompt once, as Alexa does; then the session ends. */

@@ -9,11 +9,7 @@ import { createInterface } from "node:readline/promises";
 import { interactionModelFor } from "../../interaction-model/index.js";
 import { voskModelPath } from "../../models/vosk-model.js";
 import { faq } from "../../skill/faq/index.js";
-import {
-  EchoCancelledMicrophone,
-  EchoCanceller,
-  EchoCancellerUnavailable,
-} from "../audio/echo-canceller.js";
+import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from "../audio/echo-canceller.js";
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
 import { herFaq } from "../command-hint.js";
@@ -22,6 +18,7 @@ import { createRecognizer, type Engine } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
 import { UserError } from "../runtime.js";
+import type { PlayedChunk } from "../speech-out/pcm-player.js";
 import {
   defaultVoice,
   SaySpeaker,
@@ -29,7 +26,6 @@ import {
   SpeakerError,
   silentSpeaker,
 } from "../speech-out/speaker.js";
-import type { PlayedChunk } from "../speech-out/pcm-player.js";
 import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { type SynthVoice, synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
@@ -190,8 +186,9 @@ function textLine(line: FileLine): string {
  * recognizer and the microphone are checked before the welcome, so a failure never follows a greeting.
  */
 async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
+  const echo = echoCancellation(options);
   // The speaker first: its synthesizer starts (festival takes a second) while the recognizer is built.
-  const speaker = speakerFor(options);
+  const speaker = speakerFor(options, echo && ((chunk) => echo.played(chunk)));
   const recognizer = await readyRecognizer(runtime, options, true);
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
@@ -232,6 +229,8 @@ async function converse(runtime: Runtime, options: ListenOptions): Promise<void>
         // Once the welcome is said: the answers' first sentences, made while the user thinks.
         speaker.prepare?.(faq.map((entry) => entry.answer));
       },
+      // "stop" over an answer, heard once its echo is taken out.
+      ...(echo ? { interrupt: () => speaker.stop() } : {}),
     },
   });
   const interrupted = () => {

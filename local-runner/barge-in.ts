@@ -1,0 +1,178 @@
+/**
+ * Hears "stop" (or the wake word) said over an answer, in the microphone's audio once the answer's echo is
+ * taken out (audio/echo-canceller.ts). Cheap while nobody talks: a gate runs on every 10 ms, and only what
+ * it lets through, with a little audio from before it opened, reaches the recognizer. The gate wants
+ * WebRTC's voice activity detector to call a frame speech and the frame to stand well above the echo left
+ * after cancelling, whose recent peaks it follows: that residue is speech too, only 20 to 40 dB quieter
+ * than the user, so speech alone or a fixed level would let it through. The recognizer's live words are
+ * checked as they come; then, after a short silence, every reading of the whole utterance (the skill's own
+ * phrases hear a short "stop" that open English takes for "she told").
+ */
+import { normalizeUtterance } from "../skill/text/normalize.js";
+import { FRAME_SAMPLES, VoiceActivity } from "./audio/voice-activity.js";
+import { SAMPLE_RATE } from "./audio/wav.js";
+import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
+
+/** What cutting in asks for: silence and the skill's Stop, or the wake word's "I'm listening". */
+export type Interruption = "stop" | "wake";
+
+export const DEFAULT_WAKE_WORD = "samantha";
+
+export interface BargeInOptions {
+  readonly recognizer: Recognizer;
+  /** Told once per utterance that names a command. */
+  readonly onInterruption: (interruption: Interruption) => void;
+  readonly wakeWord?: string;
+}
+
+/** Audio from before the gate opened, so the recognizer hears the word's start. */
+const PRE_ROLL_MS = 300;
+/** An utterance this long is a question or talk, not a command: it is let go. */
+const LONGEST_MS = 3000;
+/** Silence that ends an utterance: short, since the word is read only then when the live words miss it. */
+const TRAILING_SILENCE_MS = 200;
+/** Speech shorter than this opens nothing: a click, a burst of echo. */
+const MIN_SPEECH_MS = 60;
+/** A frame must be this many times louder than the echo's recent peak (6 dB), and at least MIN_RMS. */
+const OVER_ECHO = 2;
+const MIN_RMS = 300;
+/**
+ * Where the echo's peak starts, before any has been heard: the canceller may still be learning the room,
+ * and its first second leaves echo about this loud (at a usual speaker level).
+ */
+const FIRST_ECHO_PEAK = 600;
+/** The peak follows louder residue at once and falls about 9 dB a second. */
+const PEAK_DECAY = 0.99;
+
+/** Says which 10 ms frames hold the user's speech rather than what is left of the echo. */
+class SpeechGate {
+  private readonly activity = new VoiceActivity(1);
+  private echoPeak = FIRST_ECHO_PEAK;
+  private carry = new Int16Array(0);
+  /** Speech and silence heard in the utterance under way (none before it starts). */
+  speechMs = 0;
+  silenceMs = 0;
+
+  /** Feeds audio; the number of speech frames in it. */
+  accept(chunk: Int16Array): number {
+    const samples = new Int16Array(this.carry.length + chunk.length);
+    samples.set(this.carry);
+    samples.set(chunk, this.carry.length);
+    let offset = 0;
+    let speech = 0;
+    for (; offset + FRAME_SAMPLES <= samples.length; offset += FRAME_SAMPLES) {
+      if (this.isSpeech(samples.subarray(offset, offset + FRAME_SAMPLES))) {
+        speech++;
+        this.speechMs += 10;
+        this.silenceMs = 0;
+      } else if (this.speechMs > 0) this.silenceMs += 10;
+    }
+    this.carry = samples.slice(offset);
+    return speech;
+  }
+
+  /** Back to before an utterance; the echo's level is the room's and carries on. */
+  restart(): void {
+    this.speechMs = 0;
+    this.silenceMs = 0;
+  }
+
+  private isSpeech(frame: Int16Array): boolean {
+    let energy = 0;
+    for (const sample of frame) energy += sample * sample;
+    const rms = Math.sqrt(energy / frame.length);
+    const speaking = rms > Math.max(MIN_RMS, OVER_ECHO * this.echoPeak) && this.activity.isSpeech(frame);
+    if (!speaking) this.echoPeak = Math.max(rms, PEAK_DECAY * this.echoPeak);
+    return speaking;
+  }
+}
+
+export class BargeInDetector {
+  private readonly gate = new SpeechGate();
+  private stream: RecognitionStream | undefined;
+  private streamMs = 0;
+  private preRoll: Int16Array[] = [];
+  private preRollMs = 0;
+  /** Set once this utterance has interrupted, so it does so once. */
+  private fired = false;
+  /** Counts resets, so an utterance read after the answer is over interrupts nothing. */
+  private epoch = 0;
+  private readonly wakeWord: string;
+
+  constructor(private readonly options: BargeInOptions) {
+    this.wakeWord = normalizeUtterance(options.wakeWord ?? DEFAULT_WAKE_WORD);
+  }
+
+  /** Echo-cancelled microphone audio heard while an answer plays. */
+  accept(chunk: Int16Array): void {
+    this.gate.accept(chunk);
+    const chunkMs = (chunk.length * 1000) / SAMPLE_RATE;
+    if (!this.stream) {
+      if (this.gate.speechMs < MIN_SPEECH_MS) {
+        // Too little to open on: a lone loud frame is let go with the silence after it.
+        if (this.gate.silenceMs >= TRAILING_SILENCE_MS) this.gate.restart();
+        this.keep(chunk, chunkMs);
+        return;
+      }
+      this.stream = this.options.recognizer.start();
+      for (const earlier of this.preRoll) this.stream.accept(earlier);
+      this.preRoll = [];
+      this.preRollMs = 0;
+    }
+    const { partial } = this.stream.accept(chunk);
+    this.streamMs += chunkMs;
+    if (partial) this.check(partial);
+    if (this.gate.silenceMs >= TRAILING_SILENCE_MS || this.streamMs >= LONGEST_MS) this.endUtterance();
+  }
+
+  /** Lets go of any utterance under way: the answer is over, or was cut off. */
+  reset(): void {
+    this.epoch++;
+    this.preRoll = [];
+    this.preRollMs = 0;
+    this.endUtterance();
+  }
+
+  private keep(chunk: Int16Array, chunkMs: number): void {
+    this.preRoll.push(chunk.slice());
+    this.preRollMs += chunkMs;
+    while (this.preRoll.length > 1 && this.preRollMs - chunkMs >= PRE_ROLL_MS) {
+      const dropped = this.preRoll.shift() as Int16Array;
+      this.preRollMs -= (dropped.length * 1000) / SAMPLE_RATE;
+    }
+  }
+
+  /** The utterance is over: read whole, any of its readings may name a command the live words missed. */
+  private endUtterance(): void {
+    const { stream, fired, epoch } = this;
+    this.stream = undefined;
+    this.streamMs = 0;
+    this.fired = false;
+    this.gate.restart();
+    // Finished even when it has interrupted already: its decoders must end it before the next one starts.
+    stream
+      ?.finish()
+      .then((transcript: Transcript) => {
+        if (fired || epoch !== this.epoch) return;
+        for (const reading of transcript.readings) {
+          const interruption = this.named(reading.text);
+          if (interruption) return this.options.onInterruption(interruption);
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  private check(partial: string): void {
+    const interruption = this.named(partial);
+    if (this.fired || !interruption) return;
+    this.fired = true;
+    this.options.onInterruption(interruption);
+  }
+
+  /** The command the words name, if any: "stop" wins over the wake word ("samantha stop"). */
+  private named(text: string): Interruption | undefined {
+    const words = normalizeUtterance(text).split(" ");
+    if (words.includes("stop")) return "stop";
+    return words.includes(this.wakeWord) ? "wake" : undefined;
+  }
+}
