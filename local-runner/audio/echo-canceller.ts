@@ -36,19 +36,22 @@ let library: SpeexLibrary | undefined;
  * libspeexdsp, loaded once. Only Linux is tried: macOS and Windows have no system copy, and this project
  * ships no binaries, so there barge-in is off and the caller says so.
  */
-export function speexLibrary(platform: NodeJS.Platform = process.platform): SpeexLibrary {
-  if (library) return library;
+export function speexLibrary(
+  platform: NodeJS.Platform = process.platform,
+  file = "libspeexdsp.so.1",
+): SpeexLibrary {
   if (platform !== "linux")
     throw new EchoCancellerUnavailable(`no echo canceller on ${platform} (speexdsp's is used on Linux only)`);
+  if (library && file === "libspeexdsp.so.1") return library;
   let lib: LibraryHandle;
   try {
-    lib = koffi.load("libspeexdsp.so.1");
+    lib = koffi.load(file);
   } catch (error) {
     throw new EchoCancellerUnavailable(
       `speexdsp's echo canceller is not installed (${(error as Error).message}); install it with: ${INSTALL_SPEEXDSP}`,
     );
   }
-  library = {
+  const loaded: SpeexLibrary = {
     echoInit: lib.func("void *speex_echo_state_init(int frame_size, int filter_length)"),
     echoControl: lib.func("int speex_echo_ctl(void *st, int request, _Inout_ int32_t *ptr)"),
     echoCancel: lib.func(
@@ -60,7 +63,8 @@ export function speexLibrary(platform: NodeJS.Platform = process.platform): Spee
     preprocessRun: lib.func("int speex_preprocess_run(void *st, _Inout_ int16_t *x)"),
     preprocessDestroy: lib.func("void speex_preprocess_state_destroy(void *st)"),
   };
-  return library;
+  if (file === "libspeexdsp.so.1") library = loaded;
+  return loaded;
 }
 
 export interface EchoCancellerOptions {
