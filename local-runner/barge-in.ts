@@ -3,7 +3,7 @@
  * taken out (audio/echo-canceller.ts). Cheap while nobody talks: a gate runs on every 10 ms, and only what
  * it lets through, with a little audio from before it opened, reaches the recognizer. The gate wants
  * WebRTC's voice activity detector to call a frame speech and the frame to stand well above the echo left
- * after cancelling, whose recent peaks it follows: that residue is speech too, only 20 to 40 dB quieter
+ * after cancelling, whose usual level it follows: that residue is speech too, only 20 to 40 dB quieter
  * than the user, so speech alone or a fixed level would let it through. The recognizer's live words are
  * checked as they come; then, after a short silence, every reading of the whole utterance (the skill's own
  * phrases hear a short "stop" that open English takes for "she told").
@@ -33,21 +33,24 @@ const LONGEST_MS = 3000;
 const TRAILING_SILENCE_MS = 200;
 /** Speech shorter than this opens nothing: a click, a burst of echo. */
 const MIN_SPEECH_MS = 60;
-/** A frame must be this many times louder than the echo's recent peak (6 dB), and at least MIN_RMS. */
-const OVER_ECHO = 2;
+/** A frame must be this many times louder than the echo's usual level (18 dB), and at least MIN_RMS. */
+const OVER_ECHO = 8;
 const MIN_RMS = 300;
 /**
- * Where the echo's peak starts, before any has been heard: the canceller may still be learning the room,
- * and its first second leaves echo about this loud (at a usual speaker level).
+ * The echo's usual level before any has been heard: high, since the canceller may still be learning the
+ * room, and its first second leaves echo peaks about 600 loud at a usual speaker level.
  */
-const FIRST_ECHO_PEAK = 600;
-/** The peak follows louder residue at once and falls about 9 dB a second. */
-const PEAK_DECAY = 0.99;
+const FIRST_ECHO_LEVEL = 150;
+/**
+ * How fast the level follows the frames that are not the user's: over about two seconds, so that it
+ * follows the echo's level but not the rise of a word, which would raise the bar as the word is said.
+ */
+const ECHO_FOLLOW = 0.005;
 
 /** Says which 10 ms frames hold the user's speech rather than what is left of the echo. */
 class SpeechGate {
   private readonly activity = new VoiceActivity(1);
-  private echoPeak = FIRST_ECHO_PEAK;
+  private echoLevel = FIRST_ECHO_LEVEL;
   private carry = new Int16Array(0);
   /** Speech and silence heard in the utterance under way (none before it starts). */
   speechMs = 0;
@@ -81,8 +84,8 @@ class SpeechGate {
     let energy = 0;
     for (const sample of frame) energy += sample * sample;
     const rms = Math.sqrt(energy / frame.length);
-    const speaking = rms > Math.max(MIN_RMS, OVER_ECHO * this.echoPeak) && this.activity.isSpeech(frame);
-    if (!speaking) this.echoPeak = Math.max(rms, PEAK_DECAY * this.echoPeak);
+    const speaking = rms > Math.max(MIN_RMS, OVER_ECHO * this.echoLevel) && this.activity.isSpeech(frame);
+    if (!speaking) this.echoLevel += ECHO_FOLLOW * (rms - this.echoLevel);
     return speaking;
   }
 }
