@@ -100,6 +100,8 @@ export class VoiceLoop {
   private readonly bargeIn: BargeInDetector | undefined;
   /** What the user cut in with during the answer now playing. */
   private interruption: Interruption | undefined;
+  /** True while the skill's words are being said. */
+  private speaking = false;
 
   constructor(private readonly options: VoiceLoopOptions) {
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
@@ -141,7 +143,7 @@ export class VoiceLoop {
     if (this.busy) {
       // After the wake word, what follows is the question: kept for when the answer has stopped.
       if (!this.options.io.aloud || this.interruption === "wake") this.queued.push(chunk);
-      else if (!this.interruption) this.bargeIn?.accept(chunk);
+      else if (this.speaking && !this.interruption) this.bargeIn?.accept(chunk);
       return;
     }
     this.stream ??= this.options.recognizer.start();
@@ -234,14 +236,27 @@ export class VoiceLoop {
     await this.finishStream();
     if (this.reprompt && this.repromptsSaid === 0) {
       this.repromptsSaid += 1;
-      return this.options.io.say(this.reprompt);
+      return this.say(this.reprompt);
     }
     await this.options.conversation.send({ kind: "end", reason: "EXCEEDED_MAX_REPROMPTS" });
   }
 
+  /**
+   * Has the skill's words said; only meanwhile is "stop" listened for, so that the recognizer is never
+   * started for it while a turn's own reading is being finished.
+   */
+  private async say(speech: string, turn?: Turn, timing?: TurnTiming): Promise<void> {
+    this.speaking = true;
+    try {
+      await this.options.io.say(speech, turn, timing);
+    } finally {
+      this.speaking = false;
+    }
+  }
+
   private async answer(turn: Turn, timing?: TurnTiming): Promise<void> {
     this.reprompt = turn.reprompt;
-    if (turn.speech) await this.options.io.say(turn.speech, turn, timing);
+    if (turn.speech) await this.say(turn.speech, turn, timing);
   }
 
   private async finishStream(): Promise<Transcript> {
