@@ -344,7 +344,9 @@ export function alsaMicrophone(options: MicrophoneOptions = {}): Microphone {
   return {
     start(onChunk, onLost) {
       if (session) return Promise.reject(new Error("this microphone is already started"));
+      // Small periods: audio reaches the endpointer every 20 ms, not in arecord's default 125 ms blocks.
       const args = ["-q", "-f", "S16_LE", "-r", String(SAMPLE_RATE), "-c", "1", "-t", "raw"];
+      args.push("--buffer-time=100000", "--period-time=20000");
       if (options.device) args.push("-D", options.device);
       const arecord = spawn("arecord", args, { stdio: ["ignore", "pipe", "pipe"] });
       const current = capture(onChunk, onLost, options.firstAudioTimeoutMs ?? FIRST_AUDIO_TIMEOUT_MS, () =>

@@ -24,7 +24,24 @@ export interface PcmPlayerOptions {
   readonly onPlayed?: (chunk: PlayedChunk) => void;
 }
 
-export const APLAY = ["aplay", "-q", "-t", "raw", "-f", "S16_LE", "-r", String(SAMPLE_RATE), "-c", "1", "-"];
+/**
+ * aplay starts playing once its buffer is full: a buffer as long as the lead the player keeps (LEAD_MS)
+ * starts the first sentence as soon as it is handed over, where aplay's default half second waited for it.
+ */
+export const APLAY = [
+  "aplay",
+  "-q",
+  "-t",
+  "raw",
+  "-f",
+  "S16_LE",
+  "-r",
+  String(SAMPLE_RATE),
+  "-c",
+  "1",
+  "--buffer-time=200000",
+  "-",
+];
 
 const CHUNK_SAMPLES = SAMPLE_RATE / 50;
 /**
