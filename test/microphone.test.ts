@@ -471,8 +471,14 @@ describe.skipIf(missing)(
     it("ends with a clear message, not a wait, when the microphone goes quiet mid-stream", async () => {
       const dir = testFolder();
       const speaker = new FifoSpeaker(join(dir, "mic.fifo"));
-      const config = alsaConfig(dir, [{ infile: speaker.path }]);
-      const capture = new CaptureProcess(config, [join(dir, "out.raw"), "4000", "--keep-listening"]);
+      // Named, so PvRecorder reads it: on Linux the default input is read through arecord.
+      const config = alsaConfig(dir, [{ name: "mic", description: "Test Microphone", infile: speaker.path }]);
+      const capture = new CaptureProcess(config, [
+        join(dir, "out.raw"),
+        "4000",
+        "Test Microphone",
+        "--keep-listening",
+      ]);
       await speaker.say(chirp(4000, 200, 3000));
       await capture.event("captured");
       const heardLast = Date.now();
@@ -490,9 +496,11 @@ describe.skipIf(missing)(
     it("fails to start, saying what to check, when no audio comes at all", async () => {
       const dir = testFolder();
       const speaker = new FifoSpeaker(join(dir, "mic.fifo"));
-      const capture = new CaptureProcess(alsaConfig(dir, [{ infile: speaker.path }]), [
+      const named = [{ name: "mic", description: "Test Microphone", infile: speaker.path }];
+      const capture = new CaptureProcess(alsaConfig(dir, named), [
         join(dir, "out.raw"),
         "100",
+        "Test Microphone",
       ]);
       const { unavailable } = await capture.event("unavailable");
       expect(unavailable).toMatch(/^no audio came from the microphone \(the input device sent nothing/);

@@ -3,7 +3,7 @@
  * through PvRecorder's prebuilt library; on Linux also through arecord, for a named ALSA device
  * (`--device alsa:NAME`) or where that library cannot load. Every failure says what to do on this platform.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import type { PvRecorder } from "@picovoice/pvrecorder-node";
 import { herFaq } from "../command-hint.js";
@@ -193,6 +193,11 @@ export function openMicrophone(options: MicrophoneOptions = {}): Microphone {
       );
     return alsaMicrophone({ ...options, device: device.slice(ALSA_PREFIX.length) });
   }
+  // On Linux the default input is read through arecord where it is installed: through PulseAudio, PvRecorder
+  // hands audio over in bursts of up to two seconds, which the conversation would wait out before every
+  // answer, where arecord hands it over every 20 ms (docs/voice.md, Conversation).
+  if (process.platform === "linux" && isDefaultDevice(device) && hasArecord())
+    return alsaMicrophone({ ...options, device: undefined });
   const library = pvRecorderLibrary();
   if (library instanceof Error) {
     if (process.platform !== "linux" || !isDefaultDevice(device)) return unavailable(libraryMissing(library));
@@ -200,6 +205,8 @@ export function openMicrophone(options: MicrophoneOptions = {}): Microphone {
   }
   return recorderMicrophone(library, options);
 }
+
+const hasArecord = (): boolean => !spawnSync("arecord", ["--version"], { stdio: "ignore" }).error;
 
 const unavailable = (error: MicrophoneUnavailable): Microphone => ({
   start: () => Promise.reject(error),
