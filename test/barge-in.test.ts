@@ -17,7 +17,7 @@ import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
-import { faq } from "../skill/faq/index.js";
+import { faq, intentNameFor } from "../skill/faq/index.js";
 
 /** libspeexdsp, PocketSphinx's English model and the synthesizers, from apt (.ci/run); never skipped in CI. */
 function missingPackages(): string | undefined {
@@ -188,5 +188,57 @@ onAudio("barge-in: the user cuts an answer off, its own echo never does", () => 
     expect(interrupted).toBe(false);
     expect(listening).toBe(true);
     expect(said).toHaveLength(1);
+  }, 60_000);
+  it("silences the answer at the wake word, and answers the question that follows", async () => {
+    const turns: Turn[] = [];
+    let interrupted = false;
+    let asked = false;
+    let answered: (outcome: string) => void = () => undefined;
+    const second = new Promise<string>((resolve) => {
+      answered = resolve;
+    });
+    const voice: SynthVoice = "festival:kal_diphone";
+    const loop = new VoiceLoop({
+      recognizer,
+      conversation: createRuntime().conversation(),
+      io: {
+        aloud: true,
+        say: async (speech, turn) => {
+          if (turn) turns.push(turn);
+          if (turns.length > 1) return answered("answered");
+          const words = { words: synthesize("Samantha", voice), atMs: 1500 };
+          await playOver(
+            synthesize(speech, "flite:slt"),
+            (chunk) => loop.hear(chunk),
+            words,
+            () => interrupted,
+          );
+        },
+        interrupt: () => {
+          interrupted = true;
+        },
+        listening: () => {
+          if (!interrupted || asked) return;
+          asked = true;
+          // The question after the wake word, then silence for the endpointer.
+          const question = synthesize("who directed her", voice);
+          const audio = new Int16Array(question.length + 16_000);
+          audio.set(question);
+          setTimeout(() => {
+            for (let offset = 0; offset < audio.length; offset += CHUNK)
+              loop.hear(audio.subarray(offset, offset + CHUNK));
+          }, 0);
+        },
+      },
+    });
+    loop.begin();
+    const outcome = await Promise.race([second, sleep(30_000, "timed out")]);
+    loop.stop();
+    expect(interrupted).toBe(true);
+    expect(outcome).toBe("answered");
+    expect(turns.map((turn) => intentOf(turn.resolution))).toEqual([
+      "LaunchRequest",
+      intentNameFor("overview"),
+    ]);
   }, 60_000);
 });
