@@ -3,11 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
-import {
-  EchoCanceller,
-  EchoCancellerUnavailable,
-  speexLibrary,
-} from "../local-runner/audio/echo-canceller.js";
+import { EchoCanceller } from "../local-runner/audio/echo-canceller.js";
 import { atSpeechLevel, mix, roomEcho } from "../local-runner/audio/loopback.js";
 import { BargeInDetector, type Interruption } from "../local-runner/barge-in.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
@@ -18,15 +14,12 @@ import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
+import { speexMissing } from "./support/speex.js";
 
 /** libspeexdsp, PocketSphinx's English model and the synthesizers, from apt (.ci/run); never skipped in CI. */
 function missingPackages(): string | undefined {
-  try {
-    speexLibrary();
-  } catch (error) {
-    if (error instanceof EchoCancellerUnavailable) return error.message;
-    throw error;
-  }
+  const speex = speexMissing();
+  if (speex) return speex;
   if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
     return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
   try {

@@ -10,15 +10,12 @@ import {
 import { atSpeechLevel, erleDb, mix, roomEcho } from "../local-runner/audio/loopback.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { faq } from "../skill/faq/index.js";
+import { speexMissing } from "./support/speex.js";
 
 /** libspeexdsp and a synthesizer, from apt (.ci/run); only a missing package skips, and never in CI. */
 function missingPackages(): string | undefined {
-  try {
-    speexLibrary();
-  } catch (error) {
-    if (error instanceof EchoCancellerUnavailable) return error.message;
-    throw error;
-  }
+  const speex = speexMissing();
+  if (speex) return speex;
   if (spawnSync("flite", ["--version"]).error)
     return "flite is not installed (see .ci/run for the apt packages)";
   return undefined;
