@@ -29,9 +29,25 @@ export function parseLocale(value: string): Locale {
   throw new UserError(`unknown locale "${value}"; choose one of ${LOCALES.join(", ")}`);
 }
 
+/**
+ * The runtime for a locale. The skill and the resolver are built when first used, so that a command can start
+ * slower work first (listen starts its recognizer, which builds on other threads meanwhile).
+ */
 export function createRuntime(options: { locale?: string; verbose?: boolean } = {}): Runtime {
   const locale = parseLocale(options.locale ?? "en-US");
-  const skill = buildSkill({ logger: createLogger(options.verbose ? "info" : "silent") });
-  const resolver = LocalResolver.forLocale(locale);
-  return { skill, resolver, locale, conversation: () => new Conversation({ skill, resolver, locale }) };
+  let skill: Skill | undefined;
+  let resolver: LocalResolver | undefined;
+  const runtime: Runtime = {
+    get skill() {
+      skill ??= buildSkill({ logger: createLogger(options.verbose ? "info" : "silent") });
+      return skill;
+    },
+    get resolver() {
+      resolver ??= LocalResolver.forLocale(locale);
+      return resolver;
+    },
+    locale,
+    conversation: () => new Conversation({ skill: runtime.skill, resolver: runtime.resolver, locale }),
+  };
+  return runtime;
 }

@@ -13,7 +13,7 @@ import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
 import { herFaq } from "../command-hint.js";
-import { intentOf, type Turn } from "../conversation.js";
+import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
@@ -30,7 +30,6 @@ import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { type SynthVoice, synthesizeWav } from "../speech-out/synthesize.js";
 import { answerReading, heardNothing } from "../voice.js";
 import { type TurnTiming, VoiceLoop } from "../voice-loop.js";
-import { downloadModel } from "./models.js";
 
 export interface ListenOptions {
   readonly json?: boolean;
@@ -80,6 +79,8 @@ async function readyRecognizer(runtime: Runtime, options: ListenOptions, interac
     if (!(options.yes || (await agreesToDownload(voskModelPath(options.model)))))
       throw new UserError(`${INSTALL_RECOGNIZER} (${herFaq("models download")}), ${chat}`, 1);
     try {
+      // Loaded only here: the downloader's modules would slow every start.
+      const { downloadModel } = await import("./models.js");
       await downloadModel({ model: options.model });
       const recognizer = recognizerFor(runtime, options, "vosk");
       await whenReady(recognizer);
@@ -141,7 +142,8 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
   let failed = 0;
   try {
     for (const file of options.wav ?? []) {
-      const line = await answerFile(runtime, recognizer, file);
+      // The session first: the skill is built while the recognizer still builds on other threads.
+      const line = await answerFile(runtime.conversation(), recognizer, file);
       if ("error" in line) failed++;
       process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : textLine(line));
     }
@@ -155,7 +157,11 @@ async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<vo
   if (failed > 0) process.exitCode = 1;
 }
 
-async function answerFile(runtime: Runtime, recognizer: Recognizer, file: string): Promise<FileLine> {
+async function answerFile(
+  conversation: Conversation,
+  recognizer: Recognizer,
+  file: string,
+): Promise<FileLine> {
   let pcm: Int16Array;
   try {
     pcm = readWavFile(file).pcm;
@@ -165,7 +171,7 @@ async function answerFile(runtime: Runtime, recognizer: Recognizer, file: string
   }
   const heard = await transcribe(recognizer, pcm);
   if (heardNothing(heard)) return { file, error: "no speech was heard in it", transcript: "" };
-  const { decision, turn } = await answerReading(runtime.conversation(), heard);
+  const { decision, turn } = await answerReading(conversation, heard);
   return {
     file,
     transcript: decision.text,

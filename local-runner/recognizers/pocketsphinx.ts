@@ -12,9 +12,10 @@
  * since speech that fits a constrained decoder much worse than it fits open English was not meant for it
  * (rejection.ts). (A fourth decoder, a grammar of the exact sentences, added nothing the domain model does
  * not hear: docs/voice.md.)
- * For a quick start, the domain decoder is made at once and the two open ones on a thread meanwhile; the
- * open model is read once for both, and each decoder reads a dictionary cut down to the words it can hear,
- * prepared once and cached on disk with the domain model (pronunciations.ts, model-cache.ts).
+ * For a quick start, the domain decoder is made at once and the two open ones on threads meanwhile: the open
+ * model is read once for both while the domain decoder is made, and the mixed decoder, built first, decodes
+ * while the yardstick is built. Each decoder reads a dictionary cut down to the words it can hear, prepared
+ * once and cached on disk with the domain model (pronunciations.ts, model-cache.ts).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -133,10 +134,10 @@ const LOG_BASE = Math.fround(1.0001);
 /** The search ps_init makes from -lm, made here from a model already read. */
 const DEFAULT_SEARCH = "_default";
 
-/** The decoders of open English: the mixed model's, and the yardstick. */
-interface OpenDecoders {
-  readonly mixed: unknown;
-  readonly free: unknown;
+/** A decoder's best reading and its score. */
+interface Hypothesis {
+  readonly text: string;
+  readonly score: number;
 }
 
 /** What the open decoders are built from. */
@@ -158,20 +159,26 @@ export class PocketSphinxRecognizer implements Recognizer {
   readonly skipped: readonly string[];
   /** The decoder made at once: the skill's trigram model, or with an open vocabulary the open model alone. */
   private readonly first: unknown;
-  /** The mixed and free decoders, once built on the open lane (none with an open vocabulary). */
-  private open: OpenDecoders | undefined;
+  /** The mixed decoder, once built on its lane (none with an open vocabulary). */
+  private mixed: unknown;
+  /** The free decoder, the yardstick, once built on its lane (none with an open vocabulary). */
+  private free: unknown;
   /** Settles once the open decoders are built. */
   private readonly built: Promise<void>;
+  /** The open language model being read for the open decoders, from as early as start-up allows. */
+  private openModel: Promise<unknown> | undefined;
   /** The log tables the shared open language model was read with; freed after every decoder using it. */
   private readonly logMath: unknown;
   private closed = false;
   private readonly ps: PocketSphinxLibrary;
+  /** One lane a decoder, which builds it and then decodes with it: a decoder is used by one thread at a time. */
+  private readonly lanes = { first: new Lane(), mixed: new Lane(), free: new Lane() };
   /**
-   * One lane a decoder: a decoder is used by one thread at a time. The mixed and free decoders share one
-   * open language model, whose lookups keep a cache of their own: they take turns on the open lane, which
-   * also builds them, or their scores would depend on the threads' timing.
+   * Taken by every call that scores with the open language model, which the mixed and free decoders share:
+   * its lookups keep a cache of their own, so they score in turn, or their scores would depend on the
+   * threads' timing.
    */
-  private readonly lanes = { first: new Lane(), open: new Lane() };
+  private readonly openModelScoring = new Lane();
 
   constructor(
     sentences: readonly string[],
@@ -194,19 +201,21 @@ export class PocketSphinxRecognizer implements Recognizer {
       [this.first, this.skipped, plan] = this.createFirst(modelDir, sentences, options, cleanups);
     } catch (error) {
       for (const cleanup of cleanups.reverse()) cleanup();
-      if (this.logMath) this.ps.logMathFree(this.logMath);
+      // The log tables once the open model, read with them, is read and freed.
+      const { openModel, logMath } = this;
+      void Promise.allSettled([openModel?.then((model) => this.ps.freeModel(model))]).then(() => {
+        if (logMath) this.ps.logMathFree(logMath);
+      });
       throw error;
     }
-    const build = plan;
-    // The open decoders take most of the start-up: they are built on a thread meanwhile, and each
-    // utterance's calls wait for them on their lane.
-    this.built = this.lanes.open.run(async () => {
-      try {
-        if (build) this.open = await this.buildOpen(modelDir, build);
-      } finally {
+    // The open decoders take most of the start-up: they are built on threads meanwhile, and each
+    // utterance's calls wait for them on their lanes.
+    const { openModel } = this;
+    this.built = (plan && openModel ? this.buildOpen(modelDir, plan, openModel) : Promise.resolve()).finally(
+      () => {
         for (const cleanup of cleanups.reverse()) cleanup();
-      }
-    });
+      },
+    );
     // Reported by ready() and finish(); never an unhandled rejection meanwhile.
     this.built.catch(() => undefined);
   }
@@ -230,6 +239,13 @@ export class PocketSphinxRecognizer implements Recognizer {
     const vocabulary = vocabularyOf([...sentences, ...carriers]);
     const dictionaries = this.dictionaries(modelDir, vocabulary, options.cacheFolder);
     cleanups.push(() => dictionaries.release());
+    if (!options.openVocabulary) {
+      // The longest step of start-up, on a thread while the domain decoder is made: after the dictionaries,
+      // whose making on a first run reads a copy of its own.
+      this.openModel = this.readOpenModel(modelDir, true);
+      // Awaited as the open decoders are built; never an unhandled rejection meanwhile.
+      this.openModel.catch(() => undefined);
+    }
     const skillDictionary = dictionaries.path("skill.dict");
     const openDictionary = dictionaries.path("open.dict");
     const first = this.ps.init(
@@ -306,32 +322,57 @@ export class PocketSphinxRecognizer implements Recognizer {
     );
   }
 
-  /** The mixed and free decoders, built on libuv's thread pool while the caller goes on. */
-  private async buildOpen(modelDir: string, plan: OpenPlan): Promise<OpenDecoders> {
-    const made: unknown[] = [];
+  /**
+   * The mixed and free decoders, built on libuv's thread pool while the caller goes on. The mixed decoder is
+   * built first, and decodes what has been heard while the free one is built: building the free decoder
+   * only looks words up in the open model, which scoring leaves alone.
+   */
+  private async buildOpen(modelDir: string, plan: OpenPlan, reading: Promise<unknown>): Promise<void> {
     const decoder = async (extra: readonly string[]) => {
       const ps = await this.ps.initAsync(this.decoderConfig(modelDir, plan.openDictionary, extra));
       if (!ps) throw this.cannotStart(modelDir);
-      made.push(ps);
       return ps;
     };
-    const openModel = await this.readOpenModel(modelDir, true);
-    try {
+    const mixedBuilt = this.lanes.mixed.run(async () => {
       // The mixed decoder's second, flat pass costs a third of its time in noise for little.
       const mixed = await decoder([...BOUNDED_SEARCH, "-fwdflat", "no"]);
-      await this.mix(mixed, plan.domainModel, openModel, plan.vocabulary);
-      // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
+      try {
+        await this.mix(mixed, plan.domainModel, await reading, plan.vocabulary);
+      } catch (error) {
+        this.ps.free(mixed);
+        throw error;
+      }
+      this.mixed = mixed;
+    });
+    // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
+    const freeBuilt = this.lanes.free.run(async () => {
+      // Made once the model is read, so as not to slow the reading, which everything else waits for.
+      await reading;
       const free = await decoder(FAST_SEARCH);
-      if ((await this.ps.setModelAsync(free, DEFAULT_SEARCH, openModel)) !== 0) throw this.cannotSearch();
-      this.useModel(free, undefined, DEFAULT_SEARCH);
+      try {
+        // After the mixed decoder's model holds its reference to the open model: the two never change its
+        // reference count at once.
+        await mixedBuilt;
+        if ((await this.ps.setModelAsync(free, DEFAULT_SEARCH, await reading)) !== 0)
+          throw this.cannotSearch();
+        this.useModel(free, undefined, DEFAULT_SEARCH);
+      } catch (error) {
+        this.ps.free(free);
+        throw error;
+      }
+      this.free = free;
+    });
+    try {
+      await Promise.all([mixedBuilt, freeBuilt]);
       if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
-      return { mixed, free };
-    } catch (error) {
-      for (const ps of made.reverse()) this.ps.free(ps);
-      throw error;
     } finally {
-      // The decoders hold their own references to the model.
-      this.ps.freeModel(openModel);
+      // The decoders hold their own references to the model, once both are built (or have failed).
+      await Promise.allSettled([mixedBuilt, freeBuilt]);
+      await reading.then(
+        (model) => this.ps.freeModel(model),
+        () => undefined,
+      );
+      this.openModel = undefined;
     }
   }
 
@@ -447,12 +488,13 @@ export class PocketSphinxRecognizer implements Recognizer {
     if (!domainModel)
       throw new RecognizerUnavailable(`PocketSphinx could not read ${domainFile}; ${INSTALL_HINT}`);
     try {
-      const weights = new Float32Array([DOMAIN_WEIGHT, 1 - DOMAIN_WEIGHT]);
-      const models = [domainModel, openModel];
+      // The open model first: sphinxbase sizes the set's word table by its first model's vocabulary.
+      const weights = new Float32Array([1 - DOMAIN_WEIGHT, DOMAIN_WEIGHT]);
+      const models = [openModel, domainModel];
       const mixed = await this.ps.interpolateAsync(
         this.ps.config(ps),
         models,
-        ["domain", "open"],
+        ["open", "domain"],
         weights,
         models.length,
       );
@@ -471,17 +513,22 @@ export class PocketSphinxRecognizer implements Recognizer {
     const { ps, first, lanes } = this;
     const endpointer = new Endpointer();
     let partial: string | undefined;
-    // Each lane's decoders, looked up when the lane gets to them: the open ones are built on their lane.
-    const work: Array<[Lane, () => readonly unknown[]]> = [
-      [lanes.first, () => [first]],
-      [lanes.open, () => (this.open ? [this.open.mixed, this.open.free] : [])],
+    // Each lane's decoder, looked up when the lane gets to it (the open ones are built on their lanes), and
+    // how its calls take turns: the open ones' with each other.
+    const exclusive = <T>(task: () => T | Promise<T>) => this.openModelScoring.run(task);
+    const alone = <T>(task: () => T | Promise<T>) => task();
+    const work: Array<[Lane, () => unknown, typeof alone]> = [
+      [lanes.first, () => first, alone],
+      [lanes.mixed, () => this.mixed, exclusive],
+      [lanes.free, () => this.free, exclusive],
     ];
-    const shown = () => this.open?.mixed ?? first;
-    for (const [lane, decoders] of work)
+    const shown = () => this.mixed ?? first;
+    for (const [lane, decoderOf, turn] of work)
       lane.run(() => {
-        if (!this.closed) for (const decoder of decoders()) ps.startUtt(decoder);
+        const decoder = decoderOf();
+        if (!this.closed && decoder !== undefined) return turn(() => ps.startUtt(decoder));
       });
-    const hypothesis = (decoder: unknown) => {
+    const hypothesis = (decoder: unknown): Hypothesis => {
       const score = [0];
       const text = ps.getHyp(decoder, score) ?? "";
       return { text, score: score[0] ?? 0 };
@@ -495,13 +542,14 @@ export class PocketSphinxRecognizer implements Recognizer {
         // (PocketSphinx's own -dither draws on one generator for every decoder, so decoders on several
         // threads would each get different noise from run to run.)
         const samples = dither(chunk);
-        for (const [lane, decoders] of work) {
-          lane.run(async () => {
-            for (const decoder of decoders()) {
-              if (this.closed) return;
+        for (const [lane, decoderOf, turn] of work) {
+          lane.run(() => {
+            const decoder = decoderOf();
+            if (this.closed || decoder === undefined) return;
+            return turn(async () => {
               await ps.processRawAsync(decoder, samples, samples.length, 0, 0);
               if (decoder === shown() && !this.closed) partial = ps.getHyp(decoder, [0]) ?? undefined;
-            }
+            });
           });
         }
         // Measured here only for the fits (per frame of speech); the listen loop decides the end.
@@ -510,24 +558,25 @@ export class PocketSphinxRecognizer implements Recognizer {
       },
       finish: async (): Promise<Transcript> => {
         await Promise.all(
-          work.map(([lane, decoders]) =>
-            lane.run(async () => {
-              for (const decoder of decoders()) if (!this.closed) await ps.endUttAsync(decoder);
+          work.map(([lane, decoderOf, turn]) =>
+            lane.run(() => {
+              const decoder = decoderOf();
+              if (!this.closed && decoder !== undefined) return turn(() => ps.endUttAsync(decoder));
             }),
           ),
         );
         await this.built;
         if (this.closed) return NOTHING_HEARD;
-        const { open } = this;
-        if (!open) {
+        const { mixed } = this;
+        if (mixed === undefined) {
           const { text, score } = hypothesis(first);
           return transcriptOf(text === "" ? [] : [{ text, source: "open", score, confidence: 1 }]);
         }
-        const free = hypothesis(open.free);
+        // A hypothesis can be scored anew (the mixed decoder's best path): in turn, too.
+        const [free, open] = await exclusive(() => [hypothesis(this.free), hypothesis(mixed)]);
         // Per 10 ms frame of speech, so silence around a short "stop" costs nothing.
         const speechFrames = Math.max(1, endpointer.speechDurationMs / 10);
-        const read = (source: "open" | "domain", decoder: unknown): Reading | undefined => {
-          const { text, score } = hypothesis(decoder);
+        const read = (source: "open" | "domain", { text, score }: Hypothesis): Reading | undefined => {
           if (text === "") return undefined;
           return {
             text,
@@ -536,7 +585,7 @@ export class PocketSphinxRecognizer implements Recognizer {
             confidence: confidenceOf(source, (score - free.score) / speechFrames),
           };
         };
-        const readings = [read("open", open.mixed), read("domain", first)].filter(
+        const readings = [read("open", open), read("domain", hypothesis(first))].filter(
           (reading) => reading !== undefined,
         );
         // Nothing but silence: no decoder found a word in it.
@@ -549,15 +598,20 @@ export class PocketSphinxRecognizer implements Recognizer {
     if (this.closed) return;
     this.closed = true;
     const { first } = this;
-    // Each decoder is freed once its lane is idle: a call under way on another thread (or the open decoders'
-    // building) finishes first.
-    const freed = [
-      this.lanes.first.run(() => this.ps.free(first)),
-      this.lanes.open.run(() => {
-        if (this.open) for (const decoder of [this.open.mixed, this.open.free]) this.ps.free(decoder);
-        this.open = undefined;
-      }),
-    ];
+    // Each decoder is freed once its lane is idle: a call under way on another thread (or the decoder's
+    // building) finishes first. The open ones in turn: each drops a reference to the model they share.
+    const freeOpen = (key: "mixed" | "free") =>
+      this.lanes[key].run(() =>
+        this.openModelScoring.run(() => {
+          if (this[key] !== undefined) this.ps.free(this[key]);
+          this[key] = undefined;
+        }),
+      );
+    // After both are built: freeing one while the other takes its reference would race on the count.
+    const openFreed = this.built
+      .catch(() => undefined)
+      .then(() => Promise.all([freeOpen("mixed"), freeOpen("free")]));
+    const freed = [this.lanes.first.run(() => this.ps.free(first)), openFreed];
     // Only then the log tables: the shared open model, gone with the last decoder, was read with them.
     void Promise.allSettled(freed).then(() => {
       if (this.logMath) this.ps.logMathFree(this.logMath);
