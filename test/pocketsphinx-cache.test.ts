@@ -84,6 +84,19 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
   );
 
   it(
+    "can be closed while its open decoders are still being built, and frees them once they are",
+    async () => {
+      const cache = join(folder, "cache");
+      const recognizer = new PocketSphinxRecognizer(sentences, { carriers, cacheFolder: cache });
+      recognizer.close();
+      await expect(recognizer.ready()).rejects.toThrow(/closed/);
+      // Freed decoders leave the shared model whole for the next recognizer (or the process would crash).
+      expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
+    },
+    START_UP,
+  );
+
+  it(
     "rebuilds a damaged dictionary, and hears the same",
     async () => {
       const cache = join(folder, "cache");
