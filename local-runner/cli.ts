@@ -5,8 +5,9 @@ import type { NoiseKind } from "./audio/noise.js";
 import type { ListenOptions } from "./commands/listen.js";
 import type { Reporter } from "./commands/test.js";
 import { ENGINES, type Engine } from "./recognizers/engines.js";
-import { createRuntime, UserError } from "./runtime.js";
+import type { Runtime } from "./runtime.js";
 import type { SynthVoice } from "./speech-out/synthesize.js";
+import { parseLocale, UserError } from "./user-error.js";
 
 // Each command's code is loaded when that command runs, so a typed question never parses the web server,
 // the recognizers or the model download.
@@ -34,7 +35,9 @@ const program = new Command("her-faq")
   .option("--verbose", "log each request and response of the skill to standard error")
   .showHelpAfterError();
 
-const runtimeOf = (command: Command) => createRuntime(command.optsWithGlobals<GlobalOptions>());
+/** The skill and its resolver, loaded when a command needs them: listen starts its recognizer first. */
+const runtimeOf = async (command: Command): Promise<Runtime> =>
+  (await import("./runtime.js")).createRuntime(command.optsWithGlobals<GlobalOptions>());
 
 program
   .command("ask")
@@ -42,14 +45,14 @@ program
   .argument("<utterance...>", 'what you would say, e.g. "how long is her"')
   .option("--json", 'print one JSON line: {"utterance","intent","slots","speech","reprompt","endSession"}')
   .action(async (words: string[], options: { json?: boolean }, command: Command) => {
-    await (await commands.ask()).ask(runtimeOf(command), words, options);
+    await (await commands.ask()).ask(await runtimeOf(command), words, options);
   });
 
 program
   .command("chat")
   .description("a typed conversation: welcome, then turn after turn until you say stop")
   .action(async (_options: object, command: Command) => {
-    await (await commands.chat()).chat(runtimeOf(command));
+    await (await commands.chat()).chat(await runtimeOf(command));
   });
 
 program
@@ -81,8 +84,9 @@ program
     "microphone: a number or part of a name as the devices command lists them, or alsa:NAME on Linux (default: the system's input)",
   )
   .action(async (options: ListenOptions, command: Command) => {
-    const { verbose } = command.optsWithGlobals<GlobalOptions>();
-    await (await commands.listen()).listen(runtimeOf(command), { ...options, verbose });
+    const { verbose, locale } = command.optsWithGlobals<GlobalOptions>();
+    const listening = { ...options, verbose, locale: parseLocale(locale) };
+    await (await commands.listen()).listen(() => runtimeOf(command), listening);
   });
 
 program
@@ -137,7 +141,7 @@ program
   )
   .action(async (files: string[], options: TestCommandOptions, command: Command) => {
     const { voices, scripts } = voicesAndScripts(options, files);
-    process.exitCode = await (await commands.test()).testScripts(runtimeOf(command), scripts, {
+    process.exitCode = await (await commands.test()).testScripts(await runtimeOf(command), scripts, {
       voices,
       noise: options.noise,
       snr: options.snr,
@@ -151,7 +155,7 @@ program
   .argument("<file>", "a .tsv file in the format of shared/eval/dev.tsv")
   .option("--fail-under <percent>", "exit 1 when any rate is below this percentage", parsePercent)
   .action(async (file: string, options: { failUnder?: number }, command: Command) => {
-    process.exitCode = await (await commands.eval()).evaluate(runtimeOf(command), file, options);
+    process.exitCode = await (await commands.eval()).evaluate(await runtimeOf(command), file, options);
   });
 
 program

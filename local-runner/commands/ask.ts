@@ -3,7 +3,8 @@ import { createInterface } from "node:readline";
 import { MAX_UTTERANCE_LENGTH } from "../../skill/text/normalize.js";
 import { herFaq } from "../command-hint.js";
 import { intentOf, type Turn } from "../conversation.js";
-import { type Runtime, UserError } from "../runtime.js";
+import type { Runtime } from "../runtime.js";
+import { UserError } from "../user-error.js";
 
 export interface AskOptions {
   readonly json?: boolean;

@@ -1,7 +1,7 @@
 /** `her-faq devices`: the microphones `listen --device` can pick, by number and name, or what to do when none are. */
 import { listMicrophones, MicrophoneUnavailable, microphoneHelp } from "../audio/microphone.js";
 import { herFaq } from "../command-hint.js";
-import { UserError } from "../runtime.js";
+import { UserError } from "../user-error.js";
 
 /** Prints the microphones; returns the exit code: 1 when none are listed. */
 export function devices(): number {

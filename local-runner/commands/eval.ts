@@ -2,7 +2,8 @@
 import { faq } from "../../skill/faq/index.js";
 import { intentOf } from "../conversation.js";
 import { formatEvalReport, readEvalFile, scoreEval } from "../eval.js";
-import { type Runtime, UserError } from "../runtime.js";
+import type { Runtime } from "../runtime.js";
+import { UserError } from "../user-error.js";
 
 export interface EvalOptions {
   /** Exit non-zero when FAQ accuracy or rejection falls below this percentage. */

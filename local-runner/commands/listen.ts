@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline/promises";
-import { interactionModelFor } from "../../interaction-model/index.js";
+import { interactionModelFor, type Locale } from "../../interaction-model/index.js";
 import { voskModelPath } from "../../models/vosk-model.js";
 import { faq } from "../../skill/faq/index.js";
 import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from "../audio/echo-canceller.js";
@@ -17,7 +17,6 @@ import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
-import { UserError } from "../runtime.js";
 import type { PlayedChunk } from "../speech-out/pcm-player.js";
 import {
   defaultVoice,
@@ -28,10 +27,13 @@ import {
 } from "../speech-out/speaker.js";
 import { StreamingSpeaker } from "../speech-out/streaming-speaker.js";
 import { type SynthVoice, synthesizeWav } from "../speech-out/synthesize.js";
+import { UserError } from "../user-error.js";
 import { answerReading, heardNothing } from "../voice.js";
 import { type TurnTiming, VoiceLoop } from "../voice-loop.js";
 
 export interface ListenOptions {
+  /** The interaction model's locale (the global --locale). */
+  readonly locale: Locale;
   readonly json?: boolean;
   readonly wav?: readonly string[];
   readonly engine: Engine;
@@ -51,23 +53,23 @@ export interface ListenOptions {
 const INSTALL_RECOGNIZER =
   "Install PocketSphinx (sudo apt-get install pocketsphinx pocketsphinx-en-us) or the Vosk model";
 
-function recognizerFor(runtime: Runtime, options: ListenOptions, engine = options.engine): Recognizer {
+function recognizerFor(options: ListenOptions, engine = options.engine): Recognizer {
   const choice = {
     engine,
     voskModel: options.model,
     openVocabulary: options.openVocabulary,
     onNotice: (message: string) => process.stderr.write(`her-faq: ${message}\n`),
   };
-  return createRecognizer(interactionModelFor(runtime.locale), choice);
+  return createRecognizer(interactionModelFor(options.locale), choice);
 }
 
 /**
  * The recognizer, or, in a conversation where none is ready, the Vosk model downloaded first: after asking,
  * or at once with --yes. Recordings never start a download: they say what to install.
  */
-async function readyRecognizer(runtime: Runtime, options: ListenOptions, interactive: boolean) {
+async function readyRecognizer(options: ListenOptions, interactive: boolean) {
   try {
-    const recognizer = recognizerFor(runtime, options);
+    const recognizer = recognizerFor(options);
     // A recording is decoded while the rest is built; a conversation starts only once all of it is there.
     if (interactive) await whenReady(recognizer);
     return recognizer;
@@ -82,7 +84,7 @@ async function readyRecognizer(runtime: Runtime, options: ListenOptions, interac
       // Loaded only here: the downloader's modules would slow every start.
       const { downloadModel } = await import("./models.js");
       await downloadModel({ model: options.model });
-      const recognizer = recognizerFor(runtime, options, "vosk");
+      const recognizer = recognizerFor(options, "vosk");
       await whenReady(recognizer);
       return recognizer;
     } catch (fallbackError) {
@@ -114,9 +116,13 @@ async function agreesToDownload(folder: string): Promise<boolean> {
   }
 }
 
-export async function listen(runtime: Runtime, options: ListenOptions): Promise<void> {
-  if (options.wav && options.wav.length > 0) return answerFiles(runtime, options);
-  return converse(runtime, options);
+/**
+ * Listens with the skill `loadRuntime` loads: called once the recognizer has started building, which is most
+ * of start-up, so the skill's modules load meanwhile.
+ */
+export async function listen(loadRuntime: () => Promise<Runtime>, options: ListenOptions): Promise<void> {
+  if (options.wav && options.wav.length > 0) return answerFiles(loadRuntime, options);
+  return converse(loadRuntime, options);
 }
 
 /** Waits for a recognizer still being built; one that cannot be finished is closed, and its error thrown. */
@@ -137,12 +143,13 @@ type FileLine =
  * Each recording in a fresh session, one line each. A file that cannot be read, or holds no speech, gets an
  * error line, and the command then exits 1 after the others are done.
  */
-async function answerFiles(runtime: Runtime, options: ListenOptions): Promise<void> {
-  const recognizer = await readyRecognizer(runtime, options, false);
+async function answerFiles(loadRuntime: () => Promise<Runtime>, options: ListenOptions): Promise<void> {
+  const recognizer = await readyRecognizer(options, false);
   let failed = 0;
   try {
+    // Loaded and built while the recognizer still builds on other threads.
+    const runtime = await loadRuntime();
     for (const file of options.wav ?? []) {
-      // The session first: the skill is built while the recognizer still builds on other threads.
       const line = await answerFile(runtime.conversation(), recognizer, file);
       if ("error" in line) failed++;
       process.stdout.write(options.json ? `${JSON.stringify(line)}\n` : textLine(line));
@@ -191,11 +198,12 @@ function textLine(line: FileLine): string {
  * Welcome, then turn after turn by voice until the skill ends the session or the user stays silent. The
  * recognizer and the microphone are checked before the welcome, so a failure never follows a greeting.
  */
-async function converse(runtime: Runtime, options: ListenOptions): Promise<void> {
+async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOptions): Promise<void> {
   const echo = echoCancellation(options);
   // The speaker first: its synthesizer starts (festival takes a second) while the recognizer is built.
   const speaker = speakerFor(options, echo && ((chunk) => echo.played(chunk)));
-  const recognizer = await readyRecognizer(runtime, options, true);
+  const recognizer = await readyRecognizer(options, true);
+  const runtime = await loadRuntime();
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";

@@ -17,7 +17,7 @@ import {
   voskModelPath,
 } from "../../models/vosk-model.js";
 import { herFaq } from "../command-hint.js";
-import { UserError } from "../runtime.js";
+import { UserError } from "../user-error.js";
 
 export interface DownloadOptions {
   /** Where to install the model; $VOSK_MODEL, else the user's data folder, when absent. */

@@ -2,7 +2,7 @@
 import { createLogger } from "../../skill/logger.js";
 import { startServer } from "../../skill/server/serve.js";
 import { buildSkill } from "../../skill/skill.js";
-import { UserError } from "../runtime.js";
+import { UserError } from "../user-error.js";
 
 export interface ServeCommandOptions {
   readonly port: number;

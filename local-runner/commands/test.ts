@@ -10,8 +10,9 @@ import { runDialogTest, type StepFailure, type TestResult, type Utter } from "..
 import type { DialogScript } from "../dialog-script/schema.js";
 import { createRecognizer } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
-import { type Runtime, UserError } from "../runtime.js";
+import type { Runtime } from "../runtime.js";
 import { SynthesisError, type SynthVoice, synthesize } from "../speech-out/synthesize.js";
+import { UserError } from "../user-error.js";
 import { answerTranscript } from "../voice.js";
 
 export type Reporter = "text" | "junit";
