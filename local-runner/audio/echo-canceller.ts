@@ -212,15 +212,52 @@ export class PlaybackReference {
  */
 const ECHO_TAIL_MS = 500;
 
+/** Chunk arrivals over which the microphone's clock is taken: enough to hold some that came without delay. */
+const CLOCK_WINDOW_MS = 3000;
+/**
+ * A chunk this much later than the clock says its samples could be means samples were lost (an overrun, a
+ * device that stopped): the clock starts again from it. A busy event loop delays chunks, but their samples
+ * wait in the pipe and arrive together, each no later than the clock allows.
+ */
+const LOST_MS = 500;
+
+/**
+ * When each microphone sample was captured, at the latest, from the times its chunks arrive. A chunk arrives
+ * no sooner than its last sample was captured, and often later, by however long the audio stack and a busy
+ * event loop held it (10 to 40 ms through PulseAudio, more in bursts). Taken chunk by chunk, that delay
+ * would move the echo against the played samples by as much from one chunk to the next, and the canceller
+ * cannot follow a jumping echo (3 to 4 dB taken out, where 15 dB steady). So samples are counted, and the
+ * count is set on the clock by the chunk that came soonest of the last few seconds: a steady timeline, still
+ * no earlier than the truth, that follows a sound card's slow drift.
+ */
+export class MicrophoneClock {
+  private samples = 0;
+  /** Each recent arrival less the audio up to its chunk's end: the time sample 0 would have been captured. */
+  private bounds: Array<{ atMs: number; originMs: number }> = [];
+
+  /** A chunk of `length` samples arrived at `arrivedMs`: when its first sample was captured, at the latest. */
+  startOf(length: number, arrivedMs: number): number {
+    this.samples += length;
+    const originMs = arrivedMs - this.samples / PER_MS;
+    const earliestSoFar = Math.min(...this.bounds.map((bound) => bound.originMs));
+    if (originMs - earliestSoFar > LOST_MS) this.bounds = [];
+    this.bounds.push({ atMs: arrivedMs, originMs });
+    while ((this.bounds[0]?.atMs ?? arrivedMs) < arrivedMs - CLOCK_WINDOW_MS) this.bounds.shift();
+    const earliest = Math.min(...this.bounds.map((bound) => bound.originMs));
+    return earliest + (this.samples - length) / PER_MS;
+  }
+}
+
 /**
  * The microphone's audio with the speaker's echo taken out, for a live conversation. Each chunk is paired
- * with what played while it was captured: its start is taken as its arrival less its length, which is no
- * earlier than it really was captured, so the played signal leads its echo and the canceller's filter
- * (causal) can model the delay. When nothing has played for a while the audio passes unchanged, so
- * questions asked in silence are heard exactly as before.
+ * with what played while it was captured, by the microphone's clock (MicrophoneClock): no earlier than it
+ * really was captured, so the played signal leads its echo and the canceller's filter (causal) can model the
+ * delay. When nothing has played for a while the audio passes unchanged, so questions asked in silence are
+ * heard exactly as before.
  */
 export class EchoCancelledMicrophone {
   private passing = true;
+  private readonly clock = new MicrophoneClock();
 
   constructor(
     private readonly canceller: EchoCanceller,
@@ -234,7 +271,7 @@ export class EchoCancelledMicrophone {
 
   /** A chunk from the microphone, arrived at `arrivedMs` (performance.now()): the cleaned chunk. */
   clean(chunk: Int16Array, arrivedMs: number = performance.now()): Int16Array {
-    const startMs = arrivedMs - chunk.length / PER_MS;
+    const startMs = this.clock.startOf(chunk.length, arrivedMs);
     const echoing = this.reference.playedBetween(startMs - ECHO_TAIL_MS, arrivedMs);
     if (echoing) {
       this.passing = false;
