@@ -176,3 +176,28 @@ export function sampleAtTime(arrivals: readonly Arrival[], atMs: number, rate: n
   const offset = timeOfSample(arrivals, guess, rate) - (guess * 1000) / rate;
   return Math.max(0, Math.round(((atMs - offset) * rate) / 1000));
 }
+
+/**
+ * How many samples `echo` lags `reference` by, up to `maxLag`: the lag at which the two correlate best
+ * (normalised, so a quieter echo scores the same). Both start at the same instant; the echo needs
+ * `reference.length + maxLag` samples. Undefined when either is silent.
+ */
+export function echoLagOf(reference: Int16Array, echo: Int16Array, maxLag: number): number | undefined {
+  let referenceEnergy = 0;
+  for (const sample of reference) referenceEnergy += sample * sample;
+  if (referenceEnergy === 0) return undefined;
+  let best: { lag: number; score: number } | undefined;
+  for (let lag = 0; lag <= maxLag && lag + reference.length <= echo.length; lag++) {
+    let product = 0;
+    let echoEnergy = 0;
+    for (let i = 0; i < reference.length; i++) {
+      const heard = echo[lag + i] as number;
+      product += (reference[i] as number) * heard;
+      echoEnergy += heard * heard;
+    }
+    if (echoEnergy === 0) continue;
+    const score = product / Math.sqrt(echoEnergy);
+    if (!best || score > best.score) best = { lag, score };
+  }
+  return best?.lag;
+}

@@ -16,6 +16,8 @@ import type { Arrival } from "./conversation-audio.js";
 export const RATE = 16_000;
 export const MIC_SINK = "mic";
 export const SPEAKER_SINK = "spk";
+const SAID_SINK = "said";
+const USER_SINK = "user";
 const INSTALL = "sudo apt-get install pulseaudio pulseaudio-utils libasound2-plugins";
 /**
  * Latency asked of every stream. A null sink no client asks a latency of runs in 2 s blocks, and its monitor
@@ -176,15 +178,19 @@ function pactl(env: NodeJS.ProcessEnv, args: readonly string[]) {
 }
 
 /**
- * Loads a sink that plays into both null sinks at once, for checking the bench's clock: one sound played into
- * it must start at the same time on both recordings. Returns a function that unloads it.
+ * Loads a sink that plays into two sinks at once (by default both null sinks, for checking the bench's clock:
+ * one sound played into it must start at the same time on both recordings). Returns a function that unloads it.
  */
-export function loadBothSink(pulse: PrivatePulse, name: string): () => void {
+export function loadBothSink(
+  pulse: PrivatePulse,
+  name: string,
+  slaves: readonly string[] = [MIC_SINK, SPEAKER_SINK],
+): () => void {
   const run = pactl(pulse.env, [
     "load-module",
     "module-combine-sink",
     `sink_name=${name}`,
-    `slaves=${MIC_SINK},${SPEAKER_SINK}`,
+    `slaves=${slaves.join(",")}`,
     `rate=${RATE}`,
     "channels=1",
     "adjust_time=0",
@@ -193,6 +199,83 @@ export function loadBothSink(pulse: PrivatePulse, name: string): () => void {
     throw new BenchSetupError(`the private PulseAudio server refused a combine sink (${run.stderr.trim()})`);
   const module = run.stdout.trim();
   return () => void pactl(pulse.env, ["unload-module", module]);
+}
+
+/**
+ * The answer heard back by the microphone, as in a room: PulseAudio's loopback from the speaker's monitor into
+ * the microphone sink, `delayMs` late (the loopback's own buffering, which it keeps near that). Its level is
+ * set afterwards, once the answer's level is known. Direct path only: no reflections.
+ */
+export interface EchoLoopback {
+  mute(): void;
+  /** Sets the echo's gain, in dB (negative: quieter than the speaker), and unmutes it. */
+  setGainDb(db: number): void;
+  unload(): void;
+}
+
+export function loadEchoLoopback(pulse: PrivatePulse, delayMs: number): EchoLoopback {
+  const run = pactl(pulse.env, [
+    "load-module",
+    "module-loopback",
+    `source=${SPEAKER_SINK}.monitor`,
+    `sink=${MIC_SINK}`,
+    `latency_msec=${delayMs}`,
+    "source_dont_move=true",
+    "sink_dont_move=true",
+  ]);
+  if (run.status !== 0)
+    throw new BenchSetupError(`the private PulseAudio server refused a loopback (${run.stderr.trim()})`);
+  const module = run.stdout.trim();
+  const inputs = pactl(pulse.env, ["list", "short", "sink-inputs"]).stdout;
+  // Columns: index, sink, owner module (not given for a loopback's), driver, format. It is the only loopback.
+  const input = inputs
+    .split("\n")
+    .map((line) => line.split("\t"))
+    .find((columns) => columns[3] === "module-loopback.c")?.[0];
+  if (input === undefined)
+    throw new BenchSetupError(`the echo loopback has no sink input to set its level on (${inputs.trim()})`);
+  const set = (args: readonly string[]) => {
+    const run = pactl(pulse.env, args);
+    if (run.status !== 0 || run.stderr.trim())
+      throw new BenchSetupError(
+        `could not set the echo's level (pactl ${args.join(" ")}: ${run.stderr.trim()})`,
+      );
+  };
+  return {
+    mute: () => set(["set-sink-input-mute", input, "1"]),
+    setGainDb(db: number) {
+      // As a linear factor: this pactl refuses a fractional dB value.
+      set(["set-sink-input-volume", input, (10 ** (db / 20)).toFixed(4)]);
+      set(["set-sink-input-mute", input, "0"]);
+    },
+    unload: () => void pactl(pulse.env, ["unload-module", module]),
+  };
+}
+
+/**
+ * Where the user speaks when the microphone also carries echo: a sink playing into the microphone and into a
+ * null sink of its own ("said"), whose monitor holds the user's words alone, so their end can be found
+ * under the echo. Returns the sink's name and a function that unloads both.
+ */
+export function loadUserSink(pulse: PrivatePulse): { sink: string; said: string; unload: () => void } {
+  const said = pactl(pulse.env, [
+    "load-module",
+    "module-null-sink",
+    `sink_name=${SAID_SINK}`,
+    `rate=${RATE}`,
+    "channels=1",
+  ]);
+  if (said.status !== 0)
+    throw new BenchSetupError(`the private PulseAudio server refused a null sink (${said.stderr.trim()})`);
+  const unloadBoth = loadBothSink(pulse, USER_SINK, [MIC_SINK, SAID_SINK]);
+  return {
+    sink: USER_SINK,
+    said: `${SAID_SINK}.monitor`,
+    unload: () => {
+      unloadBoth();
+      pactl(pulse.env, ["unload-module", said.stdout.trim()]);
+    },
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

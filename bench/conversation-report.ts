@@ -1,7 +1,7 @@
 /**
  * The conversation benchmark's report, pure: the records of a run in, the figures (conversation.json) and the
- * tables (conversation.md) out. One section per scenario of issue 12's list; those not measured yet say so
- * and why, with no figures.
+ * tables (conversation.md) out. One section per scenario of issue 12's list; those not measured yet (or not
+ * in this run) say so and why, with no figures.
  */
 import { quantile } from "./voice-report.js";
 
@@ -36,6 +36,49 @@ export interface TrialRecord {
   readonly error?: string;
 }
 
+/** One answer played with its own echo mixed back into the microphone: did it play to its end? */
+export interface EchoAnswerRecord {
+  readonly faqId: string;
+  readonly question: string;
+  /** The answer's sound at the speaker, first to last; null when it never started. */
+  readonly playedMs: number | null;
+  /** What its sentences last, made by listen's synthesizer as its speaker makes them: its natural length. */
+  readonly fullMs: number | null;
+  /** The echo's level at the microphone over the answer (RMS above a whisper), in dB under the user's speech. */
+  readonly echoBelowSpeechDb: number | null;
+  /** From the answer's first sound at the speaker to its echo's at the microphone. */
+  readonly echoDelayMs: number | null;
+  /** What listen printed as heard while the answer played (its Stop turn prints "stop"). */
+  readonly heard: string | null;
+  readonly falseStop: boolean;
+  readonly loadAverage: number;
+  readonly error?: string;
+}
+
+/** What cutting in says: "stop", or the wake word followed by a question. */
+export type BargeInKind = "stop" | "wake";
+
+/** One word said over an answer (with its echo in the microphone), timed at the devices. */
+export interface BargeInRecord {
+  readonly kind: BargeInKind;
+  readonly voice: string;
+  /** The FAQ answer that was playing. */
+  readonly faqId: string;
+  /** From the answer's first sound to the start of the word said over it. */
+  readonly saidAfterMs: number;
+  /**
+   * From the last sample of the word ("stop", or the wake word) at the microphone device to the answer's
+   * last sound at the speaker device; null when it was not silenced within the bench's wait.
+   */
+  readonly bargeInMs: number | null;
+  /** After the wake word: the question said, what listen heard, and whether it gave that question's answer. */
+  readonly followUp: string | null;
+  readonly followUpHeard: string | null;
+  readonly followUpAnsweredRight: boolean | null;
+  readonly loadAverage: number;
+  readonly error?: string;
+}
+
 /** One start of `listen`: to its welcome, and from the welcome's end to listening. */
 export interface WelcomeRecord {
   /** From starting the process to the welcome's first sound at the speaker. */
@@ -61,12 +104,35 @@ export interface RunSettings {
   readonly sentenceGapMs: number;
   /** One tone played into both devices at once: how far apart the bench times its start on each. */
   readonly clockCheckMs: readonly number[];
+  /** The answers' echo in the microphone, for the barge-in and false-stop scenarios; null when not run. */
+  readonly echo: EchoSettings | null;
+}
+
+export interface EchoSettings {
+  /** The level asked for: this many dB under the user's speech. */
+  readonly belowSpeechDb: number;
+  /** The delay asked of PulseAudio's loopback from the speaker's monitor to the microphone. */
+  readonly loopbackDelayMs: number;
+  /** The voices that said "stop" and the wake word, each `repeats` times. */
+  readonly bargeInVoices: readonly string[];
+  readonly repeats: number;
+  /** The window after a word in which the answer must fall silent, else the word was missed. */
+  readonly waitMs: number;
+  /** An answer whose sound ends this much before its natural length was cut short. */
+  readonly shortByMs: number;
+  /**
+   * Tones played where the user speaks: how much later each reached the microphone sink than the user's own
+   * recording, on which a word's end is found. Their median is added to every word's time.
+   */
+  readonly saidToMicMs: readonly number[];
 }
 
 export interface ConversationRun {
   readonly settings: RunSettings;
   readonly welcomes: readonly WelcomeRecord[];
   readonly trials: readonly TrialRecord[];
+  readonly echoAnswers: readonly EchoAnswerRecord[];
+  readonly bargeIns: readonly BargeInRecord[];
 }
 
 export interface Summary {
@@ -113,7 +179,10 @@ export interface LatencyFigures {
   readonly meetsTarget: boolean | null;
 }
 
-/** Issue 12's measurements, in its order; only the latency can be measured before --wake and barge-in exist. */
+/** Issue 12's bar for barge-in: the answer silenced within this long of "stop". */
+export const BARGE_IN_TARGET_MS = 300;
+
+/** Issue 12's measurements, in its order; the wake-word ones wait for `listen --wake`. */
 export const SCENARIOS = [
   { id: "latency", title: "Answer latency" },
   {
@@ -128,18 +197,8 @@ export const SCENARIOS = [
     notYet:
       "needs `listen --wake` (issue 12, part 2): the wake word spoken by six voices, clean and at 10 dB SNR",
   },
-  {
-    id: "barge-in",
-    title: "Barge-in: stop during an answer",
-    notYet:
-      "needs listen to hear the microphone while it speaks (issue 12, part 3); then 'stop' is played during an answer and the time to silence at the speaker measured",
-  },
-  {
-    id: "false-stops",
-    title: "False stops from the answer's own echo",
-    notYet:
-      "needs barge-in (issue 12, part 3) and a loopback that mixes the speaker's sound back into the microphone at a realistic level",
-  },
+  { id: "barge-in", title: "Barge-in: stop during an answer" },
+  { id: "false-stops", title: "False stops from the answer's own echo" },
 ] as const;
 
 export type ScenarioId = (typeof SCENARIOS)[number]["id"];
@@ -173,21 +232,103 @@ export function latencyFigures(run: ConversationRun): LatencyFigures {
 const numbers = (values: readonly (number | null)[]) =>
   values.filter((value): value is number => value !== null);
 
+export interface BargeInKindFigures {
+  readonly trials: number;
+  /** Not silenced within the wait: the word was not heard over the answer. */
+  readonly missed: number;
+  readonly withinTargetMs: number;
+  readonly bargeInMs: Summary | null;
+  readonly byVoice: Readonly<Record<string, Summary | null>>;
+  /** After the wake word: questions answered with their own answer. */
+  readonly followUpsAnsweredRight: number;
+}
+
+export interface BargeInFigures {
+  readonly stop: BargeInKindFigures;
+  readonly wake: BargeInKindFigures;
+  readonly targetMs: number;
+}
+
+export function bargeInFigures(run: ConversationRun): BargeInFigures {
+  const figuresOf = (kind: BargeInKind): BargeInKindFigures => {
+    const trials = run.bargeIns.filter((trial) => trial.kind === kind);
+    const timed = numbers(trials.map((trial) => trial.bargeInMs));
+    const byVoice: Record<string, Summary | null> = {};
+    for (const voice of new Set(trials.map((trial) => trial.voice)))
+      byVoice[voice] = summarize(
+        numbers(trials.filter((trial) => trial.voice === voice).map((trial) => trial.bargeInMs)),
+      );
+    return {
+      trials: trials.length,
+      missed: trials.length - timed.length,
+      withinTargetMs: timed.filter((ms) => ms <= BARGE_IN_TARGET_MS).length,
+      bargeInMs: summarize(timed),
+      byVoice,
+      followUpsAnsweredRight: trials.filter((trial) => trial.followUpAnsweredRight).length,
+    };
+  };
+  return { stop: figuresOf("stop"), wake: figuresOf("wake"), targetMs: BARGE_IN_TARGET_MS };
+}
+
+export interface FalseStopFigures {
+  /** Answers that started playing, with their natural length known. */
+  readonly answers: number;
+  readonly falseStops: number;
+  readonly echoBelowSpeechDb: Summary | null;
+  readonly echoDelayMs: Summary | null;
+}
+
+export function falseStopFigures(run: ConversationRun): FalseStopFigures {
+  const judged = run.echoAnswers.filter((answer) => answer.playedMs !== null && answer.fullMs !== null);
+  return {
+    answers: judged.length,
+    falseStops: judged.filter((answer) => answer.falseStop).length,
+    echoBelowSpeechDb: summarize(numbers(run.echoAnswers.map((answer) => answer.echoBelowSpeechDb))),
+    echoDelayMs: summarize(numbers(run.echoAnswers.map((answer) => answer.echoDelayMs))),
+  };
+}
+
+/**
+ * Whether an answer played with its echo was cut short: listen took "stop" as said, or its sound at the
+ * speaker ended more than `shortByMs` before its natural length (the wake word silences without a word
+ * printed). A cut in its last `shortByMs` is not seen.
+ */
+export function isFalseStop(
+  playedMs: number | null,
+  fullMs: number | null,
+  heard: string | null,
+  shortByMs: number,
+): boolean {
+  if (heard === "stop") return true;
+  return playedMs !== null && fullMs !== null && playedMs < fullMs - shortByMs;
+}
+
+interface Titled {
+  readonly id: ScenarioId;
+  readonly title: string;
+}
+
 export type ScenarioReport =
-  | {
-      readonly id: ScenarioId;
-      readonly title: string;
-      readonly measured: true;
-      readonly figures: LatencyFigures;
-    }
-  | { readonly id: ScenarioId; readonly title: string; readonly measured: false; readonly reason: string };
+  | (Titled & { readonly measured: true; readonly figures: LatencyFigures })
+  | (Titled & { readonly measured: true; readonly figures: BargeInFigures })
+  | (Titled & { readonly measured: true; readonly figures: FalseStopFigures })
+  | (Titled & { readonly measured: false; readonly reason: string });
+
+const NOT_RUN = "this run had no echo loopback (--echo-answers 0 and --barge-ins 0)";
 
 export function scenarioReports(run: ConversationRun): ScenarioReport[] {
-  return SCENARIOS.map((scenario) =>
-    "notYet" in scenario
-      ? { id: scenario.id, title: scenario.title, measured: false, reason: scenario.notYet }
-      : { id: scenario.id, title: scenario.title, measured: true, figures: latencyFigures(run) },
-  );
+  return SCENARIOS.map((scenario): ScenarioReport => {
+    const { id, title } = scenario;
+    if ("notYet" in scenario) return { id, title, measured: false, reason: scenario.notYet };
+    if (id === "latency") return { id, title, measured: true, figures: latencyFigures(run) };
+    if (id === "barge-in")
+      return run.bargeIns.length === 0
+        ? { id, title, measured: false, reason: NOT_RUN }
+        : { id, title, measured: true, figures: bargeInFigures(run) };
+    return run.echoAnswers.length === 0
+      ? { id, title, measured: false, reason: NOT_RUN }
+      : { id, title, measured: true, figures: falseStopFigures(run) };
+  });
 }
 
 /** conversation.json: the settings, each scenario's figures or why it has none, and every record. */
@@ -198,6 +339,8 @@ export function jsonOf(run: ConversationRun): string {
       scenarios: scenarioReports(run),
       welcomes: run.welcomes,
       trials: run.trials,
+      echoAnswers: run.echoAnswers,
+      bargeIns: run.bargeIns,
     },
     null,
     2,
@@ -220,11 +363,131 @@ const summaryRow = (label: string, summary: Summary | null) =>
 
 /** The one-line headline of a scenario, for the overview table and the printed summary. */
 export function headlineOf(report: ScenarioReport): string {
-  if (!report.measured) return "not yet measured";
+  if (!report.measured) return report.reason === NOT_RUN ? "not run this time" : "not yet measured";
+  if ("stop" in report.figures) return bargeInHeadline(report.figures);
+  if ("falseStops" in report.figures) {
+    const { falseStops, answers, echoBelowSpeechDb, echoDelayMs } = report.figures;
+    const level = echoBelowSpeechDb ? `, echo ${echoBelowSpeechDb.median.toFixed(1)} dB under speech` : "";
+    const delay = echoDelayMs ? ` ${ms(echoDelayMs.median)} ms late` : "";
+    return `${falseStops} of ${answers} answers stopped by their own echo${level}${delay} (medians)`;
+  }
   const { latencyMs, answered, asked, targetMedianMs, meetsTarget } = report.figures;
   if (!latencyMs) return `no answer timed (0 of ${asked})`;
   const verdict = meetsTarget ? "meets" : "misses";
   return `median ${ms(latencyMs.median)} ms, p95 ${ms(latencyMs.p95)} ms over ${answered} of ${asked} questions (${verdict} the ${targetMedianMs} ms target)`;
+}
+
+function bargeInHeadline(figures: BargeInFigures): string {
+  const { stop, wake, targetMs } = figures;
+  const timed = (kind: BargeInKindFigures) =>
+    kind.bargeInMs
+      ? `median ${ms(kind.bargeInMs.median)} ms, p95 ${ms(kind.bargeInMs.p95)} ms, max ${ms(kind.bargeInMs.max)} ms`
+      : "none timed";
+  const parts = [
+    `"stop": ${timed(stop)}; ${stop.withinTargetMs} of ${stop.trials} within ${targetMs} ms, ${stop.missed} missed`,
+  ];
+  if (wake.trials > 0)
+    parts.push(
+      `wake word: ${timed(wake)}, ${wake.missed} of ${wake.trials} missed, ${wake.followUpsAnsweredRight} of ${wake.trials} questions after it answered`,
+    );
+  return parts.join("; ");
+}
+
+function bargeInSection(run: ConversationRun, figures: BargeInFigures): string[] {
+  const echo = run.settings.echo;
+  const kindRows = (label: string, kind: BargeInKindFigures) => [
+    summaryRow(label, kind.bargeInMs),
+    ...Object.entries(kind.byVoice).map(([voice, summary]) => summaryRow(`  ${voice}`, summary)),
+  ];
+  return [
+    "While an answer plays, with its echo in the microphone (see the next section), a word is played into the",
+    'microphone device: "stop", or the wake word followed by a question, each by',
+    `${echo?.bargeInVoices.length ?? 0} voices ${echo?.repeats ?? 0} times, 1 to 2 s into a long answer. Timed from the`,
+    "word's last sample at the microphone device (found on a recording of the user's words alone, played into",
+    "the microphone and a sink of their own at once) to the answer's last sound at the speaker device before",
+    `listen's next words. Missed: the answer was not silenced within ${echo?.waitMs ?? "–"} ms of the word.`,
+    "",
+    row(["ms", "n", "median", "p95", "min", "max"]),
+    rule(6),
+    ...kindRows('"stop" → answer silent', figures.stop),
+    ...kindRows("wake word → answer silent", figures.wake),
+    "",
+    `"stop": ${figures.stop.withinTargetMs} of ${figures.stop.trials} silenced within ${figures.targetMs} ms, ${figures.stop.missed} missed. ` +
+      `Wake word: ${figures.wake.withinTargetMs} of ${figures.wake.trials} within ${figures.targetMs} ms, ${figures.wake.missed} missed; ` +
+      `the question after it answered with its own answer ${figures.wake.followUpsAnsweredRight} of ${figures.wake.trials} times.`,
+    "",
+    row([
+      "#",
+      "word",
+      "voice",
+      "answer",
+      "said after ms",
+      "barge-in ms",
+      "question after it",
+      "heard",
+      "right",
+      "load",
+    ]),
+    rule(10),
+    ...run.bargeIns.map((trial, index) =>
+      row([
+        String(index + 1),
+        trial.kind === "stop" ? "stop" : "wake word",
+        trial.voice,
+        trial.faqId,
+        ms(trial.saidAfterMs),
+        trial.bargeInMs === null ? `missed${trial.error ? ` (${trial.error})` : ""}` : ms(trial.bargeInMs),
+        trial.followUp ?? "–",
+        trial.followUpHeard ?? "–",
+        trial.followUpAnsweredRight === null ? "–" : trial.followUpAnsweredRight ? "yes" : "no",
+        trial.loadAverage.toFixed(2),
+      ]),
+    ),
+  ];
+}
+
+function falseStopSection(run: ConversationRun, figures: FalseStopFigures): string[] {
+  const echo = run.settings.echo;
+  return [
+    "The answer playing at the speaker device is mixed back into the microphone device by PulseAudio's",
+    `loopback (module-loopback, ${echo?.loopbackDelayMs ?? "–"} ms asked), its level set from the answers' level at the`,
+    `speaker to ${echo?.belowSpeechDb ?? "–"} dB under the user's questions (RMS of the samples above a whisper), over the`,
+    "microphone's noise floor. The echo comes after PulseAudio's own delays on listen's playback and capture; it",
+    "has no room reflections (bench:barge-in simulates those offline). Questions with answers of 13 to 25 s are",
+    'asked; an answer is stopped falsely when listen prints "stop" over it, or its sound at the speaker ends',
+    `more than ${echo?.shortByMs ?? "–"} ms before its natural length (its sentences made by listen's own synthesizer`,
+    "afterwards, as its speaker makes them).",
+    "",
+    `False stops: ${figures.falseStops} of ${figures.answers} answers.`,
+    "",
+    row(["", "n", "median", "p95", "min", "max"]),
+    rule(6),
+    row([
+      "echo under speech, dB",
+      String(figures.echoBelowSpeechDb?.n ?? 0),
+      ...["median", "p95", "min", "max"].map((key) =>
+        figures.echoBelowSpeechDb
+          ? (figures.echoBelowSpeechDb[key as keyof Summary] as number).toFixed(1)
+          : "–",
+      ),
+    ]),
+    summaryRow("echo delay, speaker → microphone, ms", figures.echoDelayMs),
+    "",
+    row(["#", "question", "played ms", "natural ms", "echo dB under", "heard over it", "false stop", "load"]),
+    rule(8),
+    ...run.echoAnswers.map((answer, index) =>
+      row([
+        String(index + 1),
+        answer.question,
+        answer.playedMs === null ? `– (${answer.error ?? "no answer"})` : ms(answer.playedMs),
+        ms(answer.fullMs),
+        answer.echoBelowSpeechDb === null ? "–" : answer.echoBelowSpeechDb.toFixed(1),
+        answer.heard ?? "–",
+        answer.falseStop ? "yes" : "no",
+        answer.loadAverage.toFixed(2),
+      ]),
+    ),
+  ];
 }
 
 function latencySection(run: ConversationRun, figures: LatencyFigures): string[] {
@@ -308,8 +571,13 @@ export function markdownOf(run: ConversationRun): string {
   ];
   for (const report of reports) {
     lines.push("", `## ${report.title}`, "");
-    if (report.measured) lines.push(...latencySection(run, report.figures));
-    else lines.push(`Not yet measured: ${report.reason}.`);
+    if (!report.measured)
+      lines.push(
+        `${report.reason === NOT_RUN ? "Not measured this time" : "Not yet measured"}: ${report.reason}.`,
+      );
+    else if ("stop" in report.figures) lines.push(...bargeInSection(run, report.figures));
+    else if ("falseStops" in report.figures) lines.push(...falseStopSection(run, report.figures));
+    else lines.push(...latencySection(run, report.figures));
   }
   return `${lines.join("\n")}\n`;
 }

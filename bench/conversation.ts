@@ -2,11 +2,13 @@
  * The conversation benchmark: `her-faq listen` in a live conversation, measured from outside its process on
  * audio paced in real time (issue 12, part 5). Spoken questions are played into a private PulseAudio server's
  * "mic" sink, whose monitor listen hears as its microphone; its answers play to the "spk" sink; the bench
- * records both monitors and times everything on one clock. Writes conversation.md and conversation.json to
- * docs/bench (or --out) and prints the headline of each scenario.
+ * records both monitors and times everything on one clock. Then, with the answers mixed back into the
+ * microphone by a PulseAudio loopback, it counts the answers their own echo stops, and times "stop" and the
+ * wake word said over an answer. Writes conversation.md and conversation.json to docs/bench (or --out) and
+ * prints the headline of each scenario.
  *
  *   npm run build && npm run bench:conversation
- *   npm run bench:conversation -- --questions 3 --voices flite:slt --out /tmp/bench
+ *   npm run bench:conversation -- --questions 3 --voices flite:slt --echo-answers 2 --barge-ins 1 --out /tmp/bench
  *
  * Needs pulseaudio, pulseaudio-utils (pacat, parec, pactl) and libasound2-plugins (ALSA's pulse plugin, for
  * festival's aplay). Not run in CI.
@@ -17,13 +19,20 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError } from "commander";
+import { activeRms } from "../local-runner/audio/loopback.js";
+import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
+import { defaultVoice } from "../local-runner/speech-out/speaker.js";
+import { synthesizerFor } from "../local-runner/speech-out/streaming-speaker.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
+import { trimSilence as trimSentence } from "../local-runner/speech-out/trim-silence.js";
 import { faq } from "../skill/faq/index.js";
 import {
+  echoLagOf,
   FRAME_MS,
   lastSoundOf,
   noiseFloorOf,
   onsetOf,
+  SILENT_DB,
   sampleAtTime,
   silencesIn,
   thresholdAbove,
@@ -35,6 +44,8 @@ import {
   Children,
   checkAlsaReachesPulse,
   loadBothSink,
+  loadEchoLoopback,
+  loadUserSink,
   MIC_SINK,
   missingTools,
   noiseInto,
@@ -47,11 +58,17 @@ import {
   startPulse,
 } from "./conversation-pulse.js";
 import {
+  type BargeInKind,
+  type BargeInRecord,
   type ConversationRun,
+  type EchoAnswerRecord,
+  type EchoSettings,
   headlineOf,
+  isFalseStop,
   jsonOf,
   markdownOf,
   scenarioReports,
+  summarize,
   type TrialRecord,
   type WelcomeRecord,
 } from "./conversation-report.js";
@@ -59,6 +76,17 @@ import {
 const root = join(import.meta.dirname, "..");
 const CLI = join(root, "bin", "her-faq.js");
 const DEFAULT_VOICES: readonly SynthVoice[] = ["festival:cmu_us_slt_arctic_hts", "flite:awb"];
+/** The users who cut in: bench:barge-in's six voices. */
+const BARGE_IN_VOICES: readonly SynthVoice[] = [
+  "festival:kal_diphone",
+  "espeak:en-us",
+  "flite:awb",
+  "flite:rms",
+  "flite:slt",
+  "festival:cmu_us_slt_arctic_hts",
+];
+/** An answer is cut short when its sound ends this much before its natural length. */
+const SHORT_BY_MS = 300;
 
 interface Options {
   readonly questions: number;
@@ -70,13 +98,24 @@ interface Options {
   readonly welcomeTimeout: number;
   readonly turnTimeout: number;
   readonly listenArg: string[];
+  readonly echoAnswers: number;
+  readonly bargeIns: number;
+  readonly bargeInVoices: SynthVoice[];
+  readonly echoBelowSpeechDb: number;
+  readonly echoDelayMs: number;
+  readonly bargeInWaitMs: number;
 }
 
 const options = new Command("bench:conversation")
   .description(
     "times a live `her-faq listen` conversation from outside, on real-time audio through PulseAudio",
   )
-  .option("--questions <n>", `FAQ questions asked, spread over the ${faq.length}`, parseCount, 6)
+  .option(
+    "--questions <n>",
+    `FAQ questions asked, spread over the ${faq.length} (0: none)`,
+    parseCountOrNone,
+    6,
+  )
   .option(
     "--voices <voices>",
     "comma-separated festival:NAME, flite:NAME or espeak:NAME; each asks every question",
@@ -105,6 +144,34 @@ const options = new Command("bench:conversation")
     120_000,
   )
   .option("--listen-arg <arg>", "an argument added to `her-faq listen` (repeatable)", collect, [])
+  .option(
+    "--echo-answers <n>",
+    "questions asked with the answer's echo in the microphone, counting false stops (0: none)",
+    parseCountOrNone,
+    faq.length,
+  )
+  .option(
+    "--barge-ins <n>",
+    'times each barge-in voice says "stop", and the wake word and a question, over an answer (0: none)',
+    parseCountOrNone,
+    2,
+  )
+  .option("--barge-in-voices <voices>", "comma-separated voices that cut in", parseVoices, [
+    ...BARGE_IN_VOICES,
+  ])
+  .option(
+    "--echo-below-speech-db <dB>",
+    "the answer's echo at the microphone, under the user's speech",
+    parseCount,
+    15,
+  )
+  .option("--echo-delay-ms <ms>", "the delay asked of the echo loopback", parseCount, 30)
+  .option(
+    "--barge-in-wait-ms <ms>",
+    "longest wait from the end of a word said over an answer to the answer falling silent",
+    parseCount,
+    2000,
+  )
   .parse()
   .opts<Options>();
 
@@ -112,6 +179,10 @@ function parseCount(value: string): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError("a whole number from 1 up");
   return count;
+}
+
+function parseCountOrNone(value: string): number {
+  return value === "0" ? 0 : parseCount(value);
 }
 
 function parseDb(value: string): number {
@@ -362,23 +433,35 @@ async function checkClock(
   speaker: Device,
 ): Promise<number[]> {
   const unload = loadBothSink(pulse, "both");
+  try {
+    return await toneDifferences(children, pulse, "both", microphone, speaker);
+  } finally {
+    unload();
+  }
+}
+
+/** Tones played into `sink`: how much later each starts on `later`'s recording than on `earlier`'s. */
+async function toneDifferences(
+  children: Children,
+  pulse: PrivatePulse,
+  sink: string,
+  earlier: Device,
+  later: Device,
+  count = 3,
+): Promise<number[]> {
   const tone = Int16Array.from({ length: RATE / 4 }, (_, i) =>
     Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / RATE)),
   );
   const differences: number[] = [];
-  try {
-    for (let k = 0; k < 3; k++) {
-      const now = performance.now();
-      const fromMic = sampleAt(microphone, now);
-      const fromSpeaker = sampleAt(speaker, now);
-      await playInto(children, pulse, "both", tone, 5000);
-      const atSpeaker = await nextSound(speaker, fromSpeaker, 5000, "clock check tone", () => undefined);
-      const atMic = await nextSound(microphone, fromMic, 5000, "clock check tone", () => undefined);
-      differences.push(timeOf(speaker, atSpeaker) - timeOf(microphone, atMic));
-      await sleep(300);
-    }
-  } finally {
-    unload();
+  for (let k = 0; k < count; k++) {
+    const now = performance.now();
+    const fromEarlier = sampleAt(earlier, now);
+    const fromLater = sampleAt(later, now);
+    await playInto(children, pulse, sink, tone, 5000);
+    const atLater = await nextSound(later, fromLater, 5000, "clock check tone", () => undefined);
+    const atEarlier = await nextSound(earlier, fromEarlier, 5000, "clock check tone", () => undefined);
+    differences.push(timeOf(later, atLater) - timeOf(earlier, atEarlier));
+    await sleep(300);
   }
   return differences;
 }
@@ -391,6 +474,14 @@ interface Question {
   readonly pcm: Int16Array;
 }
 
+/** A question asked: its record, and where its answer sounded at the speaker, with its words in full. */
+interface Asked {
+  readonly trial: TrialRecord;
+  readonly answer?: { readonly onset: number; readonly end: number; readonly spoken: string | null };
+  /** What listen printed from the question on. */
+  readonly events: readonly ListenEvent[];
+}
+
 /** One question asked and its answer heard out; the listen process is stopped if it did not answer in time. */
 async function ask(
   index: number,
@@ -400,7 +491,7 @@ async function ask(
   pulse: PrivatePulse,
   microphone: Device,
   speaker: Device,
-): Promise<TrialRecord> {
+): Promise<Asked> {
   const record = {
     index,
     faqId: question.faqId,
@@ -457,7 +548,7 @@ async function ask(
     );
   } catch (error) {
     if (error instanceof BenchAborted) throw error;
-    return {
+    const trial = {
       ...record,
       ...said(),
       loadAverage,
@@ -467,6 +558,7 @@ async function ask(
       answeredRight: false,
       error: (error as Error).message,
     };
+    return { trial, events: turn() };
   }
   const cpuAtOnset = listen.cpuMs();
   const listenCpuMs = cpuAtEnd === null || cpuAtOnset === null ? null : cpuAtOnset - cpuAtEnd;
@@ -494,8 +586,7 @@ async function ask(
     options.sentenceGapMs,
   ).map((gap) => ((gap.end - gap.start) * 1000) / RATE);
   const { answer, ...shown } = said();
-  const answeredRight = answer !== null && plain(answer).includes(plain(question.answer).slice(0, 60));
-  return {
+  const trial = {
     ...record,
     ...shown,
     loadAverage,
@@ -503,29 +594,333 @@ async function ask(
     answer: answer?.slice(0, 80) ?? null,
     latencyMs,
     sentenceGapsMs,
-    answeredRight,
+    answeredRight: isAnswerTo(answer, question.answer),
   };
+  return { trial, answer: { onset, end: end ?? onset, spoken: answer }, events: turn() };
 }
 
-function synthesizeQuestions(): Question[] {
+/** The answer listen printed is the FAQ's answer (its start, letters and digits only). */
+const isAnswerTo = (printed: string | null | undefined, answer: string) =>
+  printed != null && plain(printed).includes(plain(answer).slice(0, 60));
+
+function synthesizeQuestions(
+  entries: readonly (typeof faq)[number][],
+  voices: readonly SynthVoice[],
+): Question[] {
   const questions: Question[] = [];
-  for (const entry of chosenQuestions(options.questions))
-    for (const voice of options.voices) {
+  for (const entry of entries)
+    for (const voice of voices) {
       const pcm = trimSilence(synthesize(entry.question, voice), RATE);
       questions.push({ faqId: entry.id, text: entry.question, answer: entry.answer, voice, pcm });
     }
   return questions;
 }
 
+/** The answers long enough (13 s and more) for a word said 1 to 2 s into them to land mid-answer. */
+const LONG_ANSWERS = [...faq].sort((a, b) => b.answer.length - a.answer.length).slice(0, 6);
+/** Questions with short answers, said after the wake word. */
+const FOLLOW_UPS = [...faq].sort((a, b) => a.answer.length - b.answer.length).slice(0, 6);
+
+/** A word said over an answer, and for the wake word the question said after it. */
+interface Interjection {
+  readonly kind: BargeInKind;
+  readonly voice: SynthVoice;
+  /** The word alone ("stop", "samantha"), trimmed: its end is timed on the recording of what was said. */
+  readonly word: Int16Array;
+  /** What is played: the word, then for the wake word a short pause and the question. */
+  readonly pcm: Int16Array;
+  readonly followUp?: (typeof faq)[number];
+}
+
+/** The wake word's pause before its question, as a person takes in one breath. */
+const WAKE_PAUSE_MS = 300;
+
+function synthesizeInterjections(): Interjection[] {
+  const interjections: Interjection[] = [];
+  for (const kind of ["stop", "wake"] as const)
+    for (const [v, voice] of options.bargeInVoices.entries()) {
+      const word = trimSilence(synthesize(kind === "stop" ? "stop" : "samantha", voice), RATE);
+      for (let repeat = 0; repeat < options.bargeIns; repeat++) {
+        if (kind === "stop") {
+          interjections.push({ kind, voice, word, pcm: word });
+          continue;
+        }
+        const followUp = FOLLOW_UPS[(v + repeat) % FOLLOW_UPS.length] as (typeof faq)[number];
+        const question = trimSilence(synthesize(followUp.question, voice), RATE);
+        const pcm = new Int16Array(word.length + (RATE * WAKE_PAUSE_MS) / 1000 + question.length);
+        pcm.set(word);
+        pcm.set(question, pcm.length - question.length);
+        interjections.push({ kind, voice, word, pcm, followUp });
+      }
+    }
+  return interjections;
+}
+
+const dbOf = (ratio: number) => 20 * Math.log10(ratio);
+/** The longest echo delay looked for: far more than the loopback's. */
+const MAX_ECHO_LAG = (RATE * 400) / 1000;
+
+/** The sound devices and what the scenarios with echo add to them. */
+interface Stage {
+  readonly children: Children;
+  readonly pulse: PrivatePulse;
+  readonly microphone: Device;
+  readonly speaker: Device;
+}
+
+interface EchoStage extends Stage {
+  /** The user's words alone, as played into the microphone. */
+  readonly said: Device;
+  readonly userSink: string;
+  /** How much later the user's words reach the microphone sink than their own recording (median). */
+  readonly saidToMicMs: number;
+  /** The user's speech level: RMS above a whisper of everything the bench says in these scenarios. */
+  readonly speechRms: number;
+}
+
+/**
+ * One long answer heard out with its echo in the microphone. What listen printed over it and how long it
+ * sounded are kept; whether it was cut short is judged at the end, once its natural length is known.
+ */
+async function askOverEcho(
+  index: number,
+  question: Question,
+  listen: ListenProcess,
+  stage: EchoStage,
+): Promise<{ record: EchoAnswerRecord; spoken: string | null }> {
+  const { children, pulse, microphone, speaker } = stage;
+  const { trial, answer, events } = await ask(index, question, listen, children, pulse, microphone, speaker);
+  const base = { faqId: question.faqId, question: question.text, loadAverage: trial.loadAverage };
+  if (!answer)
+    return {
+      record: {
+        ...base,
+        playedMs: null,
+        fullMs: null,
+        echoBelowSpeechDb: null,
+        echoDelayMs: null,
+        heard: null,
+        falseStop: false,
+        error: trial.error ?? "no answer",
+      },
+      spoken: null,
+    };
+  const startMs = timeOf(speaker, answer.onset);
+  const endMs = timeOf(speaker, answer.end);
+  // The echo at the microphone: how late it is (by correlating a second of the answer with what the
+  // microphone heard from the same instant), and its level while the answer played.
+  const answerSecond = speaker.recording.pcm.slice(answer.onset, answer.onset + RATE);
+  const heardFrom = sampleAt(microphone, startMs);
+  const echoLag = echoLagOf(
+    answerSecond,
+    microphone.recording.pcm.slice(heardFrom, heardFrom + answerSecond.length + MAX_ECHO_LAG),
+    MAX_ECHO_LAG,
+  );
+  const echoRms = activeRms(
+    microphone.recording.pcm.subarray(sampleAt(microphone, startMs), sampleAt(microphone, endMs)),
+  );
+  const heardOver = events.filter((event) => event.kind === "heard" && event.atMs > startMs).at(-1);
+  return {
+    record: {
+      ...base,
+      playedMs: endMs - startMs,
+      fullMs: null,
+      echoBelowSpeechDb: echoRms > 0 ? dbOf(stage.speechRms / echoRms) : null,
+      echoDelayMs: echoLag === undefined ? null : (echoLag * 1000) / RATE,
+      heard: heardOver?.text ?? null,
+      falseStop: false,
+    },
+    spoken: answer.spoken,
+  };
+}
+
+/** Has the trial's listen ended by itself within `ms`; true if so. */
+async function endsWithin(listen: ListenProcess, ms: number): Promise<boolean> {
+  try {
+    await waitUntil("listen to end", ms, () => (listen.ended ? true : undefined));
+    return true;
+  } catch (error) {
+    if (error instanceof BenchAborted) throw error;
+    return false;
+  }
+}
+
+/**
+ * A long answer asked for, and a word said over it 1 to 2 s in: the time from the word's last sample at the
+ * microphone device to the answer's last sound at the speaker. The listen process is left ready for the next
+ * question, or ended (a Stop ends the session; a miss leaves it in an unknown turn).
+ */
+async function bargeIn(
+  index: number,
+  question: Question,
+  interjection: Interjection,
+  listen: ListenProcess,
+  stage: EchoStage,
+): Promise<{ record: BargeInRecord; listenLeft: boolean }> {
+  const { children, pulse, speaker, said } = stage;
+  const seen = listen.listenings().length;
+  const eventsBefore = listen.events.length;
+  const record = {
+    kind: interjection.kind,
+    voice: interjection.voice,
+    faqId: question.faqId,
+    followUp: interjection.followUp?.question ?? null,
+    loadAverage: round(loadavg()[0] as number),
+  };
+  const failed = (error: string, saidAfterMs = 0) => ({
+    record: {
+      ...record,
+      saidAfterMs,
+      bargeInMs: null,
+      followUpHeard: null,
+      followUpAnsweredRight: interjection.followUp ? false : null,
+      error,
+    },
+    listenLeft: false,
+  });
+  const playedFrom = performance.now();
+  await playInto(children, pulse, MIC_SINK, question.pcm, (question.pcm.length * 1000) / RATE + 10_000);
+  const onset = await nextSound(
+    speaker,
+    sampleAt(speaker, playedFrom),
+    options.answerTimeout,
+    "answer",
+    () => listen.ended,
+  );
+  const onsetMs = timeOf(speaker, onset);
+  // Spread over 1 to 2 s into the answer, so the word meets different words of it.
+  await sleep(Math.max(0, onsetMs + 1000 + ((index * 379) % 1000) - performance.now()));
+  const wordFrom = sampleAt(said, performance.now() - 50);
+  const playing = playInto(
+    children,
+    pulse,
+    stage.userSink,
+    interjection.pcm,
+    (interjection.pcm.length * 1000) / RATE + 10_000,
+  );
+  playing.catch(() => undefined);
+  const wordOnset = await nextSound(said, wordFrom, 5000, "the word at the microphone", () => undefined);
+  const wordStartMs = timeOf(said, wordOnset) + stage.saidToMicMs;
+  const saidAfterMs = wordStartMs - onsetMs;
+  const wordEndSample = await waitUntil(
+    "the word's end at the microphone",
+    5000,
+    () => {
+      const to = wordOnset + interjection.word.length + 2 * FRAME;
+      if (said.recording.length < to) return undefined;
+      return lastSoundOf(said.recording.pcm, wordOnset, to, said.thresholdDb, RATE) ?? to;
+    },
+    () => said.recording.failure,
+  );
+  const wordEndMs = timeOf(said, wordEndSample) + stage.saidToMicMs;
+  const after = () => listen.events.slice(eventsBefore).filter((event) => event.atMs > onsetMs);
+  const interruption = () =>
+    interjection.kind === "stop"
+      ? after().find((event) => event.kind === "heard" && event.text === "stop")
+      : listen.listenings()[seen];
+  const deadline = wordEndMs + options.bargeInWaitMs;
+  const stopped = await waitUntil(
+    "the answer to be interrupted",
+    deadline - performance.now() + 500,
+    () => interruption() ?? (performance.now() > deadline ? null : undefined),
+    () => listen.ended,
+  ).catch((error: Error) => {
+    if (error instanceof BenchAborted) throw error;
+    return null;
+  });
+  if (stopped && stopped.atMs < wordStartMs) return failed("silenced before the word was said", saidAfterMs);
+  if (!stopped) return failed("not silenced", saidAfterMs);
+  // The answer's last sound before listen's next words (the Stop's goodbye, the question's answer).
+  const nextWords = await waitUntil("listen's next words or the wait's end", options.turnTimeout, () => {
+    const next = after().find((event) => event.kind === "answer" && event.atMs > stopped.atMs);
+    if (next) return Math.min(next.atMs, deadline);
+    return performance.now() > deadline ? deadline : undefined;
+  });
+  const upTo = sampleAt(speaker, nextWords);
+  await waitUntil("the speaker's recording", 5000, () =>
+    speaker.recording.length >= upTo ? true : undefined,
+  );
+  const cut = lastSoundOf(speaker.recording.pcm, onset, upTo, speaker.thresholdDb, RATE) ?? onset;
+  const bargeInMs = timeOf(speaker, cut) - wordEndMs;
+  if (bargeInMs >= options.bargeInWaitMs - FRAME_MS) return failed("not silenced", saidAfterMs);
+  const timed = { ...record, saidAfterMs, bargeInMs };
+  if (!interjection.followUp) {
+    const ended = await endsWithin(listen, 10_000);
+    return {
+      record: { ...timed, followUpHeard: null, followUpAnsweredRight: null },
+      listenLeft: !ended,
+    };
+  }
+  // After the wake word: the question said after it is heard and answered.
+  const followUp = interjection.followUp;
+  const answered = await waitUntil(
+    "the answer to the question after the wake word",
+    options.answerTimeout,
+    () => after().find((event) => event.kind === "answer" && event.atMs > stopped.atMs),
+    () => listen.ended,
+  ).catch((error: Error) => {
+    if (error instanceof BenchAborted) throw error;
+    return undefined;
+  });
+  const heard = after()
+    .filter((event) => event.kind === "heard" && event.atMs > stopped.atMs)
+    .at(-1);
+  const ready = answered
+    ? await readyAgain(listen, seen + 1, speaker, options.turnTimeout).catch(() => undefined)
+    : undefined;
+  await playing;
+  return {
+    record: {
+      ...timed,
+      followUpHeard: heard?.text ?? null,
+      followUpAnsweredRight: isAnswerTo(answered?.text, followUp.answer),
+    },
+    listenLeft: ready !== undefined,
+  };
+}
+
+/** What each answer lasts when played to its end: its sentences made by listen's synthesizer, as its speaker does. */
+async function naturalLengthsMs(texts: readonly string[]): Promise<Map<string, number>> {
+  const voiceAt = options.listenArg.indexOf("--voice");
+  const voice = voiceAt >= 0 ? options.listenArg[voiceAt + 1] : defaultVoice();
+  const synthesizer = synthesizerFor(voice)();
+  const lengths = new Map<string, number>();
+  try {
+    for (const text of new Set(texts)) {
+      const sentences = sentencesOf(sanitizeForSpeech(text));
+      let samples = 0;
+      for (const [index, sentence] of sentences.entries())
+        samples += trimSentence(await synthesizer.synthesize(sentence), {
+          last: index === sentences.length - 1,
+        }).length;
+      lengths.set(text, (samples * 1000) / RATE);
+    }
+  } finally {
+    synthesizer.close();
+  }
+  return lengths;
+}
+
 async function measure(children: Children): Promise<ConversationRun> {
   const loadBefore = loadavg()[0] as number;
+  const echoRun = options.echoAnswers > 0 || options.bargeIns > 0;
   process.stderr.write(`synthesizing ${options.questions} questions in ${options.voices.length} voices\n`);
-  const questions = synthesizeQuestions();
+  const questions = synthesizeQuestions(chosenQuestions(options.questions), options.voices);
+  const askerVoice = options.voices.slice(0, 1);
+  const echoQuestions = synthesizeQuestions(chosenQuestions(options.echoAnswers), askerVoice);
+  const longQuestions = options.bargeIns > 0 ? synthesizeQuestions(LONG_ANSWERS, askerVoice) : [];
+  const interjections = options.bargeIns > 0 ? synthesizeInterjections() : [];
   const pulse = await startPulse(children);
   const welcomes: WelcomeRecord[] = [];
   const trials: TrialRecord[] = [];
+  const echoAnswers: EchoAnswerRecord[] = [];
+  const bargeIns: BargeInRecord[] = [];
+  const spokenAnswers: Array<string | null> = [];
   let listen: ListenProcess | undefined;
   let clockCheckMs: number[] = [];
+  let echo: EchoSettings | null = null;
+  let saidToMicMs: number[] = [];
+  const unload: Array<() => void> = [];
   try {
     checkAlsaReachesPulse(pulse);
     const micRecording = new Recording(children, pulse, `${MIC_SINK}.monitor`);
@@ -546,38 +941,155 @@ async function measure(children: Children): Promise<ConversationRun> {
     );
     clockCheckMs = await checkClock(children, pulse, microphone, speaker);
     process.stderr.write(`clock check: ${clockCheckMs.map((ms) => ms.toFixed(1)).join(", ")} ms\n`);
-    for (const [index, question] of questions.entries()) {
-      if (!listen || listen.ended) {
-        if (listen) process.stderr.write(`${listen.ended}; starting it again\n`);
-        let started: Awaited<ReturnType<typeof startListen>>;
-        try {
-          started = await startListen(children, pulse, speaker);
-        } catch (error) {
-          if (error instanceof BenchAborted || welcomes.some((welcome) => !welcome.error)) throw error;
-          // The first start failing means listen cannot run here at all: say why, measure nothing.
-          throw new BenchSetupError(`listen could not start a conversation: ${(error as Error).message}`);
-        }
-        listen = started.listen;
-        welcomes.push(started.welcome);
+    // Where the user speaks over answers, checked before listen runs: its check tones would be heard as words.
+    let userSink: { sink: string; said: Device; saidToMicMs: number } | undefined;
+    if (echoRun) {
+      const user = loadUserSink(pulse);
+      unload.push(user.unload);
+      // A moment for the new sinks to settle, and a first sound through them: it comes late.
+      await sleep(500);
+      await playInto(children, pulse, user.sink, new Int16Array(RATE / 4), 5000);
+      const said = {
+        recording: new Recording(children, pulse, user.said),
+        thresholdDb: thresholdAbove(SILENT_DB),
+      };
+      // The user's words reach the two sinks a few ms apart: the word's end is timed at the microphone's.
+      // Five tones, their median taken: the first through a new sink is sometimes timed far off.
+      saidToMicMs = await toneDifferences(children, pulse, user.sink, said, microphone, 5);
+      process.stderr.write(
+        `the user's words at the microphone after their own recording: ${saidToMicMs.map((ms) => ms.toFixed(1)).join(", ")} ms\n`,
+      );
+      userSink = { sink: user.sink, said, saidToMicMs: median(saidToMicMs) };
+    }
+    const speechFrom = speakerRecording.length;
+    const stage = { children, pulse, microphone, speaker };
+    /** A listen that is listening: the one running, or a new one started through its welcome. */
+    const running = async (): Promise<ListenProcess> => {
+      if (listen && !listen.ended) return listen;
+      if (listen) process.stderr.write(`${listen.ended}; starting it again\n`);
+      let started: Awaited<ReturnType<typeof startListen>>;
+      try {
+        started = await startListen(children, pulse, speaker);
+      } catch (error) {
+        if (error instanceof BenchAborted || welcomes.some((welcome) => !welcome.error)) throw error;
+        // The first start failing means listen cannot run here at all: say why, measure nothing.
+        throw new BenchSetupError(`listen could not start a conversation: ${(error as Error).message}`);
       }
+      welcomes.push(started.welcome);
+      listen = started.listen;
+      return listen;
+    };
+    const drop = async () => {
+      await listen?.stop();
+      listen = undefined;
+    };
+    for (const [index, question] of questions.entries()) {
+      const current = await running();
       // A moment after it listens, as a person would take.
       await sleep(400);
-      const trial = await ask(index, question, listen, children, pulse, microphone, speaker);
+      const { trial } = await ask(index, question, current, children, pulse, microphone, speaker);
       trials.push(trial);
       process.stderr.write(
         `${index + 1}/${questions.length} ${question.voice} "${question.text}": ${
           trial.latencyMs === null ? trial.error : `${Math.round(trial.latencyMs)} ms`
         }${trial.answeredRight ? "" : ` (heard "${trial.heard ?? ""}")`}\n`,
       );
-      if (trial.latencyMs === null) {
-        await listen.stop();
-        listen = undefined;
+      if (trial.latencyMs === null) await drop();
+    }
+    if (userSink) {
+      const loopback = loadEchoLoopback(pulse, options.echoDelayMs);
+      unload.push(loopback.unload);
+      // Silent until the answers' level is known: from what listen has said so far (its welcome at least).
+      loopback.mute();
+      await running();
+      const speakerRms = activeRms(speakerRecording.pcm.subarray(speechFrom));
+      const userSpeech = [...echoQuestions, ...longQuestions, ...interjections];
+      const speechRms = activeRms(concatenate(userSpeech.map((speech) => speech.pcm)));
+      const gainDb = dbOf(speechRms / speakerRms) - options.echoBelowSpeechDb;
+      loopback.setGainDb(gainDb);
+      process.stderr.write(
+        `echo: the answers at ${dbOf(speakerRms / 32768).toFixed(1)} dBFS, the user's speech at ${dbOf(speechRms / 32768).toFixed(1)} dBFS; loopback gain ${gainDb.toFixed(1)} dB, ${options.echoDelayMs} ms\n`,
+      );
+      echo = {
+        belowSpeechDb: options.echoBelowSpeechDb,
+        loopbackDelayMs: options.echoDelayMs,
+        bargeInVoices: options.bargeIns > 0 ? options.bargeInVoices : [],
+        repeats: options.bargeIns,
+        waitMs: options.bargeInWaitMs,
+        shortByMs: SHORT_BY_MS,
+        saidToMicMs: saidToMicMs.map(round),
+      };
+      const echoStage: EchoStage = {
+        ...stage,
+        said: userSink.said,
+        saidToMicMs: userSink.saidToMicMs,
+        userSink: userSink.sink,
+        speechRms,
+      };
+      for (const [index, question] of echoQuestions.entries()) {
+        const current = await running();
+        await sleep(400);
+        const { record, spoken } = await askOverEcho(index, question, current, echoStage);
+        echoAnswers.push(record);
+        spokenAnswers.push(spoken);
+        process.stderr.write(
+          `echo ${index + 1}/${echoQuestions.length} "${question.text}": ${
+            record.playedMs === null ? record.error : `${Math.round(record.playedMs)} ms played`
+          }${record.heard ? `, heard "${record.heard}" over it` : ""}\n`,
+        );
+        if (record.playedMs === null) await drop();
+      }
+      for (const [index, interjection] of interjections.entries()) {
+        const current = await running();
+        await sleep(400);
+        const question = longQuestions[index % longQuestions.length] as Question;
+        const { record, listenLeft } = await bargeIn(index, question, interjection, current, echoStage).catch(
+          (error: Error) => {
+            if (error instanceof BenchAborted || error instanceof BenchSetupError) throw error;
+            // A trial that could not be run (no answer to cut into, a recording that stopped) is a miss.
+            return {
+              record: {
+                kind: interjection.kind,
+                voice: interjection.voice,
+                faqId: question.faqId,
+                saidAfterMs: 0,
+                bargeInMs: null,
+                followUp: interjection.followUp?.question ?? null,
+                followUpHeard: null,
+                followUpAnsweredRight: interjection.followUp ? false : null,
+                loadAverage: round(loadavg()[0] as number),
+                error: error.message,
+              },
+              listenLeft: false,
+            };
+          },
+        );
+        bargeIns.push(record);
+        process.stderr.write(
+          `barge-in ${index + 1}/${interjections.length} ${interjection.kind} ${interjection.voice}: ${
+            record.bargeInMs === null ? record.error : `${Math.round(record.bargeInMs)} ms`
+          }${record.followUp ? `; then "${record.followUpHeard ?? ""}" ${record.followUpAnsweredRight ? "answered" : "not answered"}` : ""}\n`,
+        );
+        if (!listenLeft) await drop();
       }
     }
   } finally {
     await listen?.stop();
+    for (const undo of unload.reverse()) undo();
     await children.endAll();
     await pulse.stop();
+  }
+  if (echoAnswers.length > 0) {
+    process.stderr.write("making the answers' sentences with listen's voice, for their natural lengths\n");
+    const lengths = await naturalLengthsMs(spokenAnswers.filter((text): text is string => text !== null));
+    for (const [index, record] of echoAnswers.entries()) {
+      const fullMs = lengths.get(spokenAnswers[index] ?? "") ?? null;
+      echoAnswers[index] = {
+        ...record,
+        fullMs,
+        falseStop: isFalseStop(record.playedMs, fullMs, record.heard, SHORT_BY_MS),
+      };
+    }
   }
   return {
     settings: {
@@ -593,10 +1105,27 @@ async function measure(children: Children): Promise<ConversationRun> {
       loadAverage: [round(loadBefore), round(loadavg()[0] as number)],
       sentenceGapMs: options.sentenceGapMs,
       clockCheckMs: clockCheckMs.map(round),
+      echo,
     },
     welcomes,
     trials,
+    echoAnswers,
+    bargeIns,
   };
+}
+
+function median(values: readonly number[]): number {
+  return summarize(values)?.median ?? 0;
+}
+
+function concatenate(parts: readonly Int16Array[]): Int16Array {
+  const joined = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }
 
 async function main(): Promise<void> {
@@ -618,8 +1147,8 @@ async function main(): Promise<void> {
   writeFileSync(join(options.out, "conversation.md"), markdownOf(run));
   writeFileSync(join(options.out, "conversation.json"), jsonOf(run));
   for (const report of scenarioReports(run)) process.stdout.write(`${report.title}: ${headlineOf(report)}\n`);
-  const gaps = scenarioReports(run).find((report) => report.measured);
-  if (gaps?.measured) {
+  const gaps = scenarioReports(run).find((report) => report.id === "latency");
+  if (gaps?.measured && "latencyMs" in gaps.figures) {
     const { welcomeToReadyMs, startToWelcomeMs, sentenceGapsMs } = gaps.figures;
     const median = (value: { median: number } | null) => (value ? `${Math.round(value.median)} ms` : "–");
     process.stdout.write(

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  echoLagOf,
   lastSoundOf,
   noiseFloorOf,
   onsetOf,
@@ -15,7 +16,10 @@ import {
   trimSilence,
 } from "../bench/conversation-audio.js";
 import {
+  type BargeInRecord,
   type ConversationRun,
+  type EchoAnswerRecord,
+  isFalseStop,
   jsonOf,
   markdownOf,
   scenarioReports,
@@ -93,6 +97,21 @@ describe("sound against a noise floor", () => {
   });
 });
 
+describe("the echo's delay", () => {
+  it("finds how late a quieter, noisy copy of a sound comes", () => {
+    const reference = noise(4000).map((sample) => sample * 100);
+    const lag = 530;
+    const echo = new Int16Array(4000 + 1000);
+    const hiss = noise(echo.length);
+    for (let i = 0; i < echo.length; i++)
+      echo[i] = Math.round(
+        (i >= lag && i - lag < 4000 ? (reference[i - lag] ?? 0) * 0.18 : 0) + (hiss[i] ?? 0),
+      );
+    expect(echoLagOf(reference, echo, 1000)).toBe(lag);
+    expect(echoLagOf(new Int16Array(4000), echo, 1000)).toBeUndefined();
+  });
+});
+
 describe("the bench's clock", () => {
   // 10 ms chunks, each arriving 15 ms after its last sample, some later (a busy event loop).
   const arrivals = Array.from({ length: 500 }, (_, k) => ({
@@ -153,9 +172,12 @@ describe("the report", () => {
       loadAverage: [1, 1.5],
       sentenceGapMs: 350,
       clockCheckMs: [0.4, 5.5],
+      echo: null,
     },
     welcomes: [{ startToSoundMs: 2500, welcomeToReadyMs: 200 }],
     trials: [trial(0, "flite:slt", 1600), trial(1, "flite:awb", 1800), trial(2, "flite:awb", null)],
+    echoAnswers: [],
+    bargeIns: [],
   };
 
   it("shows the measured latency against the target, and counts an unanswered question as asked", () => {
@@ -183,9 +205,99 @@ describe("the report", () => {
       expect(report.measured).toBe(false);
       expect(report).not.toHaveProperty("figures");
     }
-    expect(markdownOf(run)).toContain("## False wakes per hour\n\nNot yet measured: needs `listen --wake`");
+    const markdown = markdownOf(run);
+    expect(markdown).toContain("## False wakes per hour\n\nNot yet measured: needs `listen --wake`");
+    // A run without the echo loopback did not measure barge-in, which is no longer "not yet" possible.
+    expect(markdown).toContain("| Barge-in: stop during an answer | not run this time |");
+    expect(markdown).toContain("## False stops from the answer's own echo\n\nNot measured this time:");
     const json = JSON.parse(jsonOf(run));
     expect(json.scenarios[0].figures.latencyMs.median).toBe(1700);
     expect(json.scenarios[1]).toMatchObject({ id: "false-wakes", measured: false });
+  });
+
+  const bargeIn = (
+    kind: "stop" | "wake",
+    voice: string,
+    bargeInMs: number | null,
+    answeredRight: boolean | null = null,
+  ): BargeInRecord => ({
+    kind,
+    voice,
+    faqId: "uniqueness",
+    saidAfterMs: 1200,
+    bargeInMs,
+    followUp: kind === "wake" ? "Who stars in Her?" : null,
+    followUpHeard: kind === "wake" ? "who stars in her" : null,
+    followUpAnsweredRight: answeredRight,
+    loadAverage: 0.8,
+    ...(bargeInMs === null ? { error: "not silenced" } : {}),
+  });
+  const echoAnswer = (playedMs: number, fullMs: number, falseStop: boolean): EchoAnswerRecord => ({
+    faqId: "overview",
+    question: "What is Her?",
+    playedMs,
+    fullMs,
+    echoBelowSpeechDb: 14.5,
+    echoDelayMs: 33,
+    heard: null,
+    falseStop,
+    loadAverage: 0.9,
+  });
+  const echoRun: ConversationRun = {
+    ...run,
+    settings: {
+      ...run.settings,
+      echo: {
+        belowSpeechDb: 15,
+        loopbackDelayMs: 30,
+        bargeInVoices: ["flite:slt", "flite:awb"],
+        repeats: 2,
+        waitMs: 2000,
+        shortByMs: 300,
+        saidToMicMs: [2, 1, 3],
+      },
+    },
+    bargeIns: [
+      bargeIn("stop", "flite:slt", 90),
+      bargeIn("stop", "flite:slt", 250),
+      bargeIn("stop", "flite:awb", 410),
+      bargeIn("stop", "flite:awb", null),
+      bargeIn("wake", "flite:slt", 120, true),
+      bargeIn("wake", "flite:awb", null, false),
+    ],
+    echoAnswers: [echoAnswer(23_530, 23_530, false), echoAnswer(4100, 19_155, true)],
+  };
+
+  it("times barge-in per word against the 300 ms bar, and counts a word never obeyed as missed", () => {
+    const markdown = markdownOf(echoRun);
+    expect(markdown).toContain(
+      '| Barge-in: stop during an answer | "stop": median 250 ms, p95 410 ms, max 410 ms; 2 of 4 within 300 ms, 1 missed; ' +
+        "wake word: median 120 ms, p95 120 ms, max 120 ms, 1 of 2 missed, 1 of 2 questions after it answered |",
+    );
+    expect(markdown).toContain('| "stop" → answer silent | 3 | 250 | 410 | 90 | 410 |');
+    expect(markdown).toContain("|   flite:awb | 1 | 410 | 410 | 410 | 410 |");
+    expect(markdown).toContain("| missed (not silenced) |");
+  });
+
+  it("counts the answers cut short by their own echo, with the echo's level and delay", () => {
+    const markdown = markdownOf(echoRun);
+    expect(markdown).toContain(
+      "| False stops from the answer's own echo | 1 of 2 answers stopped by their own echo, echo 14.5 dB under speech 33 ms late (medians) |",
+    );
+    expect(markdown).toContain("| 2 | What is Her? | 4100 | 19155 | 14.5 | – | yes | 0.90 |");
+    const json = JSON.parse(jsonOf(echoRun));
+    expect(json.scenarios[3].figures.stop).toMatchObject({ trials: 4, missed: 1, withinTargetMs: 2 });
+    expect(json.scenarios[4].figures).toMatchObject({ answers: 2, falseStops: 1 });
+  });
+});
+
+describe("a false stop", () => {
+  it("is an answer listen took 'stop' over, or one whose sound ended short of its natural length", () => {
+    expect(isFalseStop(19_000, 19_155, null, 300)).toBe(false);
+    expect(isFalseStop(18_800, 19_155, null, 300)).toBe(true);
+    expect(isFalseStop(19_155, 19_155, "stop", 300)).toBe(true);
+    // No answer, or no natural length: nothing to judge by but what listen printed.
+    expect(isFalseStop(null, 19_155, null, 300)).toBe(false);
+    expect(isFalseStop(4000, null, null, 300)).toBe(false);
   });
 });
