@@ -83,6 +83,14 @@ program
     "--device <device>",
     "microphone: a number or part of a name as the devices command lists them, or alsa:NAME on Linux (default: the system's input)",
   )
+  .option(
+    "--wake",
+    'wait silently for the wake word ("Samantha, who directed her?"), and again after each conversation, until Ctrl-C',
+  )
+  .option(
+    "--wake-word <word>",
+    "the wake word, for --wake and for cutting in over an answer (default: samantha)",
+  )
   .action(async (options: ListenOptions, command: Command) => {
     const { verbose, locale } = command.optsWithGlobals<GlobalOptions>();
     const listening = { ...options, verbose, locale: parseLocale(locale) };

@@ -66,6 +66,17 @@ export interface VoiceLoopIO {
    * words must not cut it off; without it nothing heard during an answer interrupts it.
    */
   interrupt?(): void;
+  /** With a wake word: nothing is being asked, the wake word is awaited. */
+  waiting?(): void;
+  /** The wake word was heard: the question is listened for (in the same breath, or after a pause). */
+  woken?(): void;
+}
+
+/** What listens for the wake word between conversations (wake-word.ts). */
+export interface WakeListener {
+  accept(chunk: Int16Array): void;
+  /** Starts listening afresh; the loop calls it whenever a conversation is over. */
+  listenAgain(): void;
 }
 
 export interface VoiceLoopOptions {
@@ -75,6 +86,11 @@ export interface VoiceLoopOptions {
   readonly silenceMs?: number;
   /** The word that, said over an answer, silences it to listen ("samantha" by default). */
   readonly wakeWord?: string;
+  /**
+   * Conversations begin with the wake word instead of a welcome, and when one ends the loop waits for the
+   * word again, until stop(): the listener tells the loop of the word through woken().
+   */
+  readonly wake?: WakeListener;
 }
 
 export class VoiceLoop {
@@ -102,6 +118,8 @@ export class VoiceLoop {
   private interruption: Interruption | undefined;
   /** True while the skill's words are being said. */
   private speaking = false;
+  /** True while only the wake word is listened for. */
+  private waiting = false;
 
   constructor(private readonly options: VoiceLoopOptions) {
     this.silenceMs = options.silenceMs ?? SILENCE_MS;
@@ -122,9 +140,27 @@ export class VoiceLoop {
     this.finished.catch(() => undefined);
   }
 
-  /** Opens the skill and speaks its welcome; audio heard meanwhile is handled as during any answer. */
+  /**
+   * Opens the skill and speaks its welcome; audio heard meanwhile is handled as during any answer. With a
+   * wake word, waits for it instead.
+   */
   begin(): void {
-    this.work(async () => this.answer(await this.options.conversation.launch()));
+    if (this.options.wake) this.waitForWake();
+    else this.work(async () => this.answer(await this.options.conversation.launch()));
+  }
+
+  /**
+   * The wake word was heard: what follows is the question, its first audio `after` (heard after the word,
+   * before the listener told of it). Alexa's follow-up mode: the session's next questions need no wake word.
+   */
+  woken(after: Int16Array = new Int16Array(0)): void {
+    if (this.over || !this.waiting) return;
+    this.waiting = false;
+    this.reprompt = undefined;
+    this.repromptsSaid = 0;
+    this.listen();
+    this.options.io.woken?.();
+    this.hear(after);
   }
 
   /** Audio from the microphone, in chunks of any size. */
@@ -140,6 +176,10 @@ export class VoiceLoop {
 
   private step(chunk: Int16Array): void {
     if (this.over) return;
+    if (this.waiting) {
+      this.options.wake?.accept(chunk);
+      return;
+    }
     if (this.busy) {
       // After the wake word, what follows is the question: kept for when the answer has stopped.
       if (!this.options.io.aloud || this.interruption === "wake") this.queued.push(chunk);
@@ -185,21 +225,39 @@ export class VoiceLoop {
     task()
       .then(() => {
         if (this.over) return;
-        if (this.options.conversation.ended) return this.settle();
+        if (this.options.conversation.ended) {
+          this.interruption = undefined;
+          this.bargeIn?.reset();
+          return this.options.wake ? this.waitForWake() : this.settle();
+        }
         const interruption = this.interruption;
         this.interruption = undefined;
         this.bargeIn?.reset();
         if (interruption === "stop") return this.work(() => this.stopped());
-        this.stream = undefined;
-        this.endpointer = new Endpointer();
-        this.quietMs = 0;
-        this.partial = undefined;
-        this.ended = undefined;
-        this.busy = false;
+        this.listen();
         this.options.io.listening?.();
         for (const waiting of this.queued.splice(0)) this.step(waiting);
       })
       .catch((error: unknown) => this.stop(error));
+  }
+
+  /** A fresh turn: the user is listened to. */
+  private listen(): void {
+    this.stream = undefined;
+    this.endpointer = new Endpointer();
+    this.quietMs = 0;
+    this.partial = undefined;
+    this.ended = undefined;
+    this.busy = false;
+  }
+
+  /** Between conversations: only the wake word is listened for. */
+  private waitForWake(): void {
+    this.queued.length = 0;
+    this.busy = false;
+    this.waiting = true;
+    this.options.wake?.listenAgain();
+    this.options.io.waiting?.();
   }
 
   private async utterance(): Promise<void> {
@@ -234,6 +292,8 @@ export class VoiceLoop {
   /** Nothing said: the reprompt once, as Alexa does; then the session ends. */
   private async silence(): Promise<void> {
     await this.finishStream();
+    // Woken, then nothing asked: no session was opened, so none is ended; the wake word is awaited again.
+    if (this.options.conversation.ended) return;
     if (this.reprompt && this.repromptsSaid === 0) {
       this.repromptsSaid += 1;
       return this.say(this.reprompt);

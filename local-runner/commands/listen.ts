@@ -12,6 +12,7 @@ import { faq } from "../../skill/faq/index.js";
 import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from "../audio/echo-canceller.js";
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
+import { DEFAULT_WAKE_WORD } from "../barge-in.js";
 import { herFaq } from "../command-hint.js";
 import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
@@ -46,6 +47,10 @@ export interface ListenOptions {
   readonly device?: string;
   /** Each turn's latencies on standard error (the global --verbose). */
   readonly verbose?: boolean;
+  /** Wait for the wake word before each conversation, and go back to waiting after it (until Ctrl-C). */
+  readonly wake?: boolean;
+  /** The wake word, for --wake and for cutting in over an answer ("samantha" by default). */
+  readonly wakeWord?: string;
   /** Download the Vosk model without asking, when no recognizer can run. */
   readonly yes?: boolean;
 }
@@ -204,6 +209,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const speaker = speakerFor(options, echo && ((chunk) => echo.played(chunk)));
   const recognizer = await readyRecognizer(options, true);
   const runtime = await loadRuntime();
+  const detector = options.wake ? await wakeWordDetector(options, recognizer) : undefined;
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";
@@ -211,9 +217,12 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const status = (line: string) => {
     if (!options.json) process.stdout.write(`\r\x1b[2K${line}`);
   };
+  const wakeWord = options.wakeWord ?? DEFAULT_WAKE_WORD;
   const loop = new VoiceLoop({
     recognizer,
     conversation: runtime.conversation(),
+    wakeWord,
+    ...(detector ? { wake: detector } : {}),
     io: {
       aloud: !options.quiet,
       say: async (speech, turn, timing) => {
@@ -243,10 +252,16 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
         // Once the welcome is said: the answers' first sentences, made while the user thinks.
         speaker.prepare?.(faq.map((entry) => entry.answer));
       },
+      waiting: () => {
+        status(`(waiting for "${wakeWord}")`);
+        speaker.prepare?.(faq.map((entry) => entry.answer));
+      },
+      woken: () => status("(listening)"),
       // "stop" over an answer, heard once its echo is taken out.
       ...(echo ? { interrupt: () => speaker.stop() } : {}),
     },
   });
+  detector?.onWake((wake) => loop.woken(wake.after));
   const interrupted = () => {
     process.stdout.write("\n");
     process.exitCode = 130;
@@ -262,6 +277,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   } catch (error) {
     process.removeListener("SIGINT", interrupted);
     recognizer.close();
+    detector?.close();
     echo?.close();
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
     throw error;
@@ -274,7 +290,31 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     microphone.stop();
     speaker.stop();
     recognizer.close();
+    detector?.close();
     echo?.close();
+  }
+}
+
+/**
+ * --wake's listener: PocketSphinx's keyphrase spotting, each word it spots confirmed by the recognizer.
+ * Where PocketSphinx is not installed (Vosk alone), --wake says what to install.
+ */
+async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) {
+  // Loaded only for --wake, like everything a plain listen does not need at start-up.
+  const { confirmedBy, UnknownWakeWord, WakeWordDetector } = await import("../wake-word.js");
+  try {
+    const detector = new WakeWordDetector({
+      wakeWord: options.wakeWord,
+      confirm: confirmedBy(recognizer, options.wakeWord),
+    });
+    await detector.ready();
+    return detector;
+  } catch (error) {
+    recognizer.close();
+    if (error instanceof UnknownWakeWord) throw new UserError(error.message, 2);
+    if (error instanceof RecognizerUnavailable)
+      throw new UserError(`--wake listens for the wake word with PocketSphinx: ${error.message}`, 1);
+    throw error;
   }
 }
 
