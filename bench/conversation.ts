@@ -719,7 +719,12 @@ async function askOverEcho(
   const echoRms = activeRms(
     microphone.recording.pcm.subarray(sampleAt(microphone, startMs), sampleAt(microphone, endMs)),
   );
-  const heardOver = events.filter((event) => event.kind === "heard" && event.atMs > startMs).at(-1);
+  // Words listen printed after the question's own, while the answer played (its Stop prints "stop").
+  const heardOver = events
+    .filter((event) => event.kind === "heard")
+    .slice(1)
+    .filter((event) => event.atMs > startMs)
+    .at(-1);
   return {
     record: {
       ...base,
@@ -967,17 +972,24 @@ async function measure(children: Children): Promise<ConversationRun> {
     const running = async (): Promise<ListenProcess> => {
       if (listen && !listen.ended) return listen;
       if (listen) process.stderr.write(`${listen.ended}; starting it again\n`);
-      let started: Awaited<ReturnType<typeof startListen>>;
-      try {
-        started = await startListen(children, pulse, speaker);
-      } catch (error) {
-        if (error instanceof BenchAborted || welcomes.some((welcome) => !welcome.error)) throw error;
-        // The first start failing means listen cannot run here at all: say why, measure nothing.
-        throw new BenchSetupError(`listen could not start a conversation: ${(error as Error).message}`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const started = await startListen(children, pulse, speaker);
+          welcomes.push(started.welcome);
+          listen = started.listen;
+          return listen;
+        } catch (error) {
+          if (error instanceof BenchAborted) throw error;
+          // The first start failing means listen cannot run here at all: say why, measure nothing.
+          if (!welcomes.some((welcome) => !welcome.error))
+            throw new BenchSetupError(`listen could not start a conversation: ${(error as Error).message}`);
+          // Later (its welcome stopped by its own echo, say), it is noted and started again.
+          const message = (error as Error).message;
+          welcomes.push({ startToSoundMs: null, welcomeToReadyMs: null, error: message });
+          process.stderr.write(`a start of listen failed: ${message}\n`);
+          if (attempt === 3) throw error;
+        }
       }
-      welcomes.push(started.welcome);
-      listen = started.listen;
-      return listen;
     };
     const drop = async () => {
       await listen?.stop();
