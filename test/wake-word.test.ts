@@ -1,0 +1,178 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interactionModelFor } from "../interaction-model/index.js";
+import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { intentOf, type Turn } from "../local-runner/conversation.js";
+import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
+import { createRecognizer } from "../local-runner/recognizers/select.js";
+import type { Recognizer } from "../local-runner/recognizers/types.js";
+import { createRuntime } from "../local-runner/runtime.js";
+import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
+import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { confirmedBy, UnknownWakeWord, WakeWordDetector } from "../local-runner/wake-word.js";
+import { intentNameFor } from "../skill/faq/index.js";
+
+/** PocketSphinx's English model and the synthesizers, from apt (.ci/run); never skipped in CI. */
+function missingPackages(): string | undefined {
+  if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
+    return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
+  try {
+    synthesize("hello", "flite:slt");
+    synthesize("hello", "festival:cmu_us_slt_arctic_hts");
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+const missing = missingPackages();
+if (missing && process.env.CI) throw new Error(`CI runs the wake word tests, but ${missing}`);
+if (missing) console.warn(`wake word tests skipped: ${missing}`);
+const onAudio = missing ? describe.skip : describe;
+
+const CHUNK = SAMPLE_RATE / 10;
+const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
+function joined(...parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Something else said first, as in a room: the spotter has heard the voice before the word. */
+const OTHER_TALK = "The weather today is mild, with a light breeze from the west.";
+
+onAudio("wake word: the spotter and its confirmation", () => {
+  let recognizer: Recognizer;
+  beforeAll(async () => {
+    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
+    await recognizer.ready?.();
+  }, 60_000);
+  afterAll(() => recognizer?.close());
+
+  /** The wakes heard in `audio`, fed at file speed, each with the length of audio after the word (ms). */
+  async function wakes(audio: Int16Array, wakeWord?: string): Promise<number[]> {
+    const detector = new WakeWordDetector({ wakeWord, confirm: confirmedBy(recognizer, wakeWord) });
+    const after: number[] = [];
+    detector.onWake((wake) => {
+      after.push((wake.after.length * 1000) / SAMPLE_RATE);
+      detector.listenAgain();
+    });
+    await detector.ready();
+    for (let offset = 0; offset < audio.length; offset += CHUNK) {
+      detector.accept(audio.subarray(offset, offset + CHUNK));
+      await detector.searched();
+    }
+    detector.close();
+    return after;
+  }
+
+  it.each<SynthVoice>(["festival:cmu_us_slt_arctic_hts", "flite:awb"])(
+    'wakes once on "Samantha" said by %s, and hands over what followed the word',
+    async (voice) => {
+      const audio = joined(
+        synthesize(OTHER_TALK, "flite:kal"),
+        silence(400),
+        synthesize("Samantha.", voice),
+        silence(1000),
+      );
+      const after = await wakes(audio);
+      expect(after).toHaveLength(1);
+      // Reported a little after the word's end: what came after it is short, never the word itself.
+      expect(after[0]).toBeLessThan(600);
+    },
+    60_000,
+  );
+
+  it("does not wake on other talk, even about the film", async () => {
+    const talk = joined(
+      synthesize(
+        "Her is a 2013 film directed by Spike Jonze. It follows a lonely man named Theodore.",
+        "flite:slt",
+      ),
+      silence(300),
+      synthesize(
+        "The licenses for most software are designed to take away your freedom to share and change it.",
+        "flite:rms",
+      ),
+    );
+    expect(await wakes(talk)).toEqual([]);
+  }, 60_000);
+
+  it("--wake-word listens for another word, and not for Samantha", async () => {
+    const audio = joined(
+      synthesize(OTHER_TALK, "flite:kal"),
+      silence(400),
+      synthesize("Samantha.", "festival:cmu_us_slt_arctic_hts"),
+      silence(800),
+      synthesize("Computer.", "festival:cmu_us_slt_arctic_hts"),
+      silence(1000),
+    );
+    expect(await wakes(audio, "computer")).toHaveLength(1);
+  }, 60_000);
+
+  it("says when a wake word cannot be listened for", () => {
+    expect(() => new WakeWordDetector({ wakeWord: "zxqvbn" })).toThrow(UnknownWakeWord);
+    expect(() => new WakeWordDetector({ wakeWord: "zxqvbn" })).toThrow(/pick another --wake-word/);
+  });
+});
+
+onAudio("wake word: listen --wake's conversation", () => {
+  let recognizer: Recognizer;
+  beforeAll(async () => {
+    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
+    await recognizer.ready?.();
+  }, 60_000);
+  afterAll(() => recognizer?.close());
+
+  it("answers the question in the same breath, takes a follow-up without the word, then waits for it again", async () => {
+    const voice: SynthVoice = "festival:cmu_us_slt_arctic_hts";
+    const detector = new WakeWordDetector({ confirm: confirmedBy(recognizer) });
+    await detector.ready();
+    const turns: Turn[] = [];
+    const states: string[] = [];
+    const loop = new VoiceLoop({
+      recognizer,
+      conversation: createRuntime().conversation(),
+      wake: detector,
+      silenceMs: 3000,
+      io: {
+        aloud: false,
+        say: async (_speech, turn) => void (turn && turns.push(turn)),
+        waiting: () => states.push("waiting"),
+        woken: () => states.push("woken"),
+      },
+    });
+    detector.onWake((wake) => loop.woken(wake.after));
+    loop.begin();
+    const audio = joined(
+      synthesize(OTHER_TALK, "flite:kal"),
+      silence(400),
+      synthesize("Samantha, who directed her?", voice),
+      silence(1000),
+      synthesize("Who composed the music?", voice),
+      // Silence: the reprompt, then the session ends and the word is awaited again.
+      silence(7000),
+      synthesize("Who directed her?", voice),
+      silence(1500),
+    );
+    for (let offset = 0; offset < audio.length; offset += CHUNK) {
+      loop.hear(audio.subarray(offset, offset + CHUNK));
+      await detector.searched();
+      await new Promise((done) => setTimeout(done, 2));
+    }
+    await new Promise((done) => setTimeout(done, 1000));
+    loop.stop();
+    detector.close();
+    const intents = turns
+      .filter((turn) => turn.utterance !== undefined)
+      .map((turn) => intentOf(turn.resolution));
+    expect(intents.slice(0, 2)).toEqual([intentNameFor("overview"), intentNameFor("music")]);
+    // The question said after the session ended, without the word, was not answered.
+    expect(intents).toHaveLength(2);
+    expect(states).toEqual(["waiting", "woken", "waiting"]);
+  }, 120_000);
+});
