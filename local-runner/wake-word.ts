@@ -42,8 +42,6 @@ const STEP_SAMPLES = 2 * FRAME;
 const SEARCH = "wake";
 
 export interface Wake {
-  /** The wake word as spotted. */
-  readonly word: string;
   /** The audio heard after the word ended: the start of the question, if one came in the same breath. */
   readonly after: Int16Array;
 }
@@ -56,11 +54,6 @@ export interface WakeWordOptions {
    * enough not to miss the word, also hears it in other words; a full recognizer tells them apart.
    */
   readonly confirm?: (audio: Int16Array) => Promise<boolean>;
-  /** -kws_threshold: lower hears more wakes, true and false (WAKE_THRESHOLD by default). */
-  readonly threshold?: number;
-  readonly modelDir?: string;
-  /** Where the cut-down dictionary is kept (model-cache.ts); the user's cache folder otherwise. */
-  readonly cacheFolder?: string;
 }
 
 export class WakeWordDetector {
@@ -84,7 +77,7 @@ export class WakeWordDetector {
 
   constructor(private readonly options: WakeWordOptions) {
     this.wakeWord = (options.wakeWord ?? DEFAULT_WAKE_WORD).toLowerCase().trim().replace(/\s+/g, " ");
-    const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL;
+    const modelDir = DEFAULT_POCKETSPHINX_MODEL;
     this.ps = pocketSphinxLibrary();
     const dictionary = this.dictionary(modelDir);
     const argv = [
@@ -93,7 +86,7 @@ export class WakeWordDetector {
       "-dict",
       dictionary.path("wake.dict"),
       "-kws_threshold",
-      String(options.threshold ?? WAKE_THRESHOLD),
+      String(WAKE_THRESHOLD),
     ];
     const cannotStart = () =>
       new RecognizerUnavailable(
@@ -204,7 +197,7 @@ export class WakeWordDetector {
     if (!confirmed) return this.restart(decoder);
     this.epoch++;
     this.listening = false;
-    this.wakeHandler({ word: this.wakeWord, after: this.between(end, this.accepted) });
+    this.wakeHandler({ after: this.between(end, this.accepted) });
   }
 
   /** A new utterance from the audio decoded so far: the search forgets what it spotted. */
@@ -237,22 +230,17 @@ export class WakeWordDetector {
   private dictionary(modelDir: string) {
     const words = this.wakeWord.split(" ");
     const source = join(modelDir, "cmudict-en-us.dict");
-    const files = cachedFiles(
-      "pocketsphinx-wake",
-      { code: DICTIONARY_CODE, words },
-      () => {
-        let entries: string;
-        try {
-          entries = readFileSync(source, "utf8");
-        } catch {
-          throw new RecognizerUnavailable(
-            `the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`,
-          );
-        }
-        return { "wake.dict": dictionaryFor(entries, new Set(words)) };
-      },
-      this.options.cacheFolder,
-    );
+    const files = cachedFiles("pocketsphinx-wake", { code: DICTIONARY_CODE, words }, () => {
+      let entries: string;
+      try {
+        entries = readFileSync(source, "utf8");
+      } catch {
+        throw new RecognizerUnavailable(
+          `the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`,
+        );
+      }
+      return { "wake.dict": dictionaryFor(entries, new Set(words)) };
+    });
     const known = new Set(
       readFileSync(files.path("wake.dict"), "utf8")
         .split("\n")

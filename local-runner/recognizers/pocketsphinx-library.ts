@@ -35,18 +35,10 @@ export interface PocketSphinxLibrary {
   readonly logMathInit: (base: number, shift: number, useTable: number) => unknown;
   /** Keyphrase spotting (wake-word.ts): a search that listens for one phrase in endless audio. */
   readonly setKeyphrase: (ps: unknown, name: string, keyphrase: string) => number;
-  /** The words of the current hypothesis, with their frames; ps_seg_next frees the iterator at its end. */
+  /** The current hypothesis's words, with their frames; ps_seg_next frees the iterator at its end. */
   readonly segments: (ps: unknown) => unknown;
   readonly nextSegment: (segment: unknown) => unknown;
-  readonly segmentWord: (segment: unknown) => string | null;
   readonly segmentFrames: (segment: unknown, start: number[], end: number[]) => void;
-  readonly segmentProbability: (
-    segment: unknown,
-    acoustic: number[],
-    language: number[],
-    backoff: number[],
-  ) => number;
-  readonly freeSegments: (segment: unknown) => void;
   readonly logMathFree: (logMath: unknown) => number;
   /** On libuv's thread pool, off the main thread: decoding, and the costly steps of building a decoder. */
   readonly processRawAsync: (
@@ -134,12 +126,7 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
     setKeyphrase: lib.func("int ps_set_keyphrase(void *ps, const char *name, const char *keyphrase)"),
     segments: lib.func("void *ps_seg_iter(void *ps)"),
     nextSegment: lib.func("void *ps_seg_next(void *seg)"),
-    segmentWord: lib.func("const char *ps_seg_word(void *seg)"),
     segmentFrames: lib.func("void ps_seg_frames(void *seg, _Out_ int *start, _Out_ int *end)"),
-    segmentProbability: lib.func(
-      "int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)",
-    ),
-    freeSegments: lib.func("void ps_seg_free(void *seg)"),
     processRawAsync: onThreadPool(
       lib.func("int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)"),
     ),
