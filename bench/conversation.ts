@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError } from "commander";
 import { activeRms } from "../local-runner/audio/loopback.js";
+import { concatenated } from "../local-runner/audio/wav.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { defaultVoice } from "../local-runner/speech-out/speaker.js";
 import { synthesizerFor } from "../local-runner/speech-out/streaming-speaker.js";
@@ -1016,7 +1017,7 @@ async function measure(children: Children): Promise<ConversationRun> {
       await running();
       const speakerRms = activeRms(speakerRecording.pcm.subarray(speechFrom));
       const userSpeech = [...echoQuestions, ...longQuestions, ...interjections];
-      const speechRms = activeRms(concatenate(userSpeech.map((speech) => speech.pcm)));
+      const speechRms = activeRms(concatenated(userSpeech.map((speech) => speech.pcm)));
       const gainDb = dbOf(speechRms / speakerRms) - options.echoBelowSpeechDb;
       loopback.setGainDb(gainDb);
       process.stderr.write(
@@ -1128,16 +1129,6 @@ async function measure(children: Children): Promise<ConversationRun> {
 
 function median(values: readonly number[]): number {
   return summarize(values)?.median ?? 0;
-}
-
-function concatenate(parts: readonly Int16Array[]): Int16Array {
-  const joined = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
 
 async function main(): Promise<void> {

@@ -19,7 +19,7 @@ import { performance } from "node:perf_hooks";
 import { Command } from "commander";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
-import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import { createRuntime } from "../local-runner/runtime.js";
@@ -81,15 +81,6 @@ const CONDITIONS: readonly { label: string; noise?: NoiseKind }[] = [
 const CHUNK = SAMPLE_RATE / 10;
 
 const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
-function joined(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /** Paragraphs of unrelated text, each short enough for one synthesis. */
 function paragraphs(text: string): string[] {
@@ -135,7 +126,7 @@ function otherTalk(split: Split): { audio: Int16Array; babbleSeconds: number } {
     parts.push(speech, silence(300 + (index % 5) * 200));
     samples += speech.length;
   }
-  return { audio: joined(parts), babbleSeconds: babble / SAMPLE_RATE };
+  return { audio: concatenated(parts), babbleSeconds: babble / SAMPLE_RATE };
 }
 
 /** Feeds audio at file speed, waiting for the spotter after each chunk as a real-time feed would. */
@@ -216,10 +207,10 @@ async function trial(
   const question = faq[entry]?.samples[0] as string;
   const said =
     kind === "alone"
-      ? joined([synthesize("Samantha.", voice), silence(1200), synthesize(`${question}?`, voice)])
+      ? concatenated([synthesize("Samantha.", voice), silence(1200), synthesize(`${question}?`, voice)])
       : synthesize(`Samantha, ${question}?`, voice);
-  const spoken = joined([silence(400), said, silence(1500)]);
-  const heard = joined([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
+  const spoken = concatenated([silence(400), said, silence(1500)]);
+  const heard = concatenated([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
   const detector = new WakeWordDetector({ confirm: confirmedBy(recognizer) });
   await detector.ready();
   const turns: Turn[] = [];

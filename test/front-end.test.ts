@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FrontEnd } from "../local-runner/audio/front-end.js";
 import { withNoise } from "../local-runner/audio/noise.js";
 import { FRAME_SAMPLES, VoiceActivity } from "../local-runner/audio/voice-activity.js";
+import { concatenated } from "../local-runner/audio/wav.js";
 import { Endpointer } from "../local-runner/recognizers/endpointer.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 
@@ -17,13 +18,7 @@ function through(frontEnd: FrontEnd, audio: Int16Array): Int16Array {
   const out: Int16Array[] = [];
   for (let offset = 0; offset < audio.length; offset += 1600)
     out.push(frontEnd.process(audio.subarray(offset, offset + 1600)));
-  const joined = new Int16Array(out.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of out) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
+  return concatenated(out);
 }
 
 describe("the audio front end", () => {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
-import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
@@ -32,15 +32,7 @@ const onAudio = missing ? describe.skip : describe;
 
 const CHUNK = SAMPLE_RATE / 10;
 const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
-function joined(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+const joined = (...parts: Int16Array[]) => concatenated(parts);
 
 /** Something else said first, as in a room: the spotter has heard the voice before the word. */
 const OTHER_TALK = "The weather today is mild, with a light breeze from the west.";

@@ -264,6 +264,17 @@ function formatDuration(seconds: number): string {
 }
 
 /** 16 kHz mono samples as a 16-bit PCM WAV file. */
+/** Pieces of audio one after another, as one. */
+export function concatenated(parts: readonly Int16Array[]): Int16Array {
+  const whole = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  return whole;
+}
+
 export function encodeWav(pcm: Int16Array, sampleRate = SAMPLE_RATE): Uint8Array {
   const wav = new wavefile.WaveFile();
   wav.fromScratch(1, sampleRate, "16", pcm);
