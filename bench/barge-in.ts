@@ -24,18 +24,11 @@ import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { faq } from "../skill/faq/data.js";
+import { BARGE_IN_VOICES } from "./barge-in-voices.js";
 
 const { values } = parseArgs({ options: { trials: { type: "string", default: "4" } } });
 const TRIALS_PER_VOICE = Number(values.trials);
 const ANSWER_VOICE: SynthVoice = "festival:cmu_us_slt_arctic_hts";
-const USER_VOICES: readonly SynthVoice[] = [
-  "festival:kal_diphone",
-  "espeak:en-us",
-  "flite:awb",
-  "flite:rms",
-  "flite:slt",
-  "festival:cmu_us_slt_arctic_hts",
-];
 const CHUNK = 512;
 const ROOM = { delayMs: 30, reverbMs: 150 };
 
@@ -125,7 +118,7 @@ interface Trial {
 }
 const trials: Trial[] = [];
 const canceller = new EchoCanceller();
-for (const [voiceIndex, voice] of USER_VOICES.entries()) {
+for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
   const stop = atSpeechLevel(synthesize("stop", voice));
   // The word's last sample louder than a whisper: where the user has finished saying it.
   let wordEnd = stop.length;
@@ -180,7 +173,7 @@ for (const [voiceIndex, voice] of USER_VOICES.entries()) {
 canceller.close();
 recognizer.close();
 const heard = trials.flatMap((trial) => (trial.latencyMs === undefined ? [] : [trial.latencyMs]));
-for (const voice of USER_VOICES) {
+for (const voice of BARGE_IN_VOICES) {
   const own = trials.filter((trial) => trial.voice === voice);
   const times = own.flatMap((trial) => (trial.latencyMs === undefined ? [] : [Math.round(trial.latencyMs)]));
   process.stdout.write(
@@ -188,5 +181,5 @@ for (const voice of USER_VOICES) {
   );
 }
 process.stdout.write(
-  `barge-in time, end of "stop" to the speaker stopped: median ${Math.round(percentile(heard, 0.5))} ms, p95 ${Math.round(percentile(heard, 0.95))} ms; misses ${trials.length - heard.length} of ${trials.length} (${USER_VOICES.length} voices, echo 15 dB under speech); load ${loadavg()[0]?.toFixed(1)}\n`,
+  `barge-in time, end of "stop" to the speaker stopped: median ${Math.round(percentile(heard, 0.5))} ms, p95 ${Math.round(percentile(heard, 0.95))} ms; misses ${trials.length - heard.length} of ${trials.length} (${BARGE_IN_VOICES.length} voices, echo 15 dB under speech); load ${loadavg()[0]?.toFixed(1)}\n`,
 );

@@ -27,6 +27,7 @@ import { synthesizerFor } from "../local-runner/speech-out/streaming-speaker.js"
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { trimSilence as trimSentence } from "../local-runner/speech-out/trim-silence.js";
 import { faq } from "../skill/faq/index.js";
+import { BARGE_IN_VOICES } from "./barge-in-voices.js";
 import {
   echoLagOf,
   FRAME_MS,
@@ -77,15 +78,6 @@ import {
 const root = join(import.meta.dirname, "..");
 const CLI = join(root, "bin", "her-faq.js");
 const DEFAULT_VOICES: readonly SynthVoice[] = ["festival:cmu_us_slt_arctic_hts", "flite:awb"];
-/** The users who cut in: bench:barge-in's six voices. */
-const BARGE_IN_VOICES: readonly SynthVoice[] = [
-  "festival:kal_diphone",
-  "espeak:en-us",
-  "flite:awb",
-  "flite:rms",
-  "flite:slt",
-  "festival:cmu_us_slt_arctic_hts",
-];
 /** An answer is cut short when its sound ends this much before its natural length. */
 const SHORT_BY_MS = 300;
 
