@@ -11,13 +11,14 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { carrierPrefixes, expectedSentences } from "../local-runner/recognizers/grammar.js";
 import {
   DEFAULT_POCKETSPHINX_MODEL,
   PocketSphinxRecognizer,
 } from "../local-runner/recognizers/pocketsphinx.js";
+import { pocketSphinxLibrary } from "../local-runner/recognizers/pocketsphinx-library.js";
 import { type Transcript, transcribe } from "../local-runner/recognizers/types.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 
@@ -92,6 +93,27 @@ describe.skipIf(missing)("PocketSphinx's prepared models, cached on disk", () =>
       await expect(recognizer.ready()).rejects.toThrow(/closed/);
       // Freed decoders leave the shared model whole for the next recognizer (or the process would crash).
       expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
+    },
+    START_UP,
+  );
+
+  it(
+    "scores the mixed and free decoders side by side through a twin of the open model, hearing what one model scoring in turn hears",
+    async () => {
+      const cache = join(folder, "cache");
+      const library = pocketSphinxLibrary();
+      const twin = vi.spyOn(library, "twin");
+      try {
+        // Side by side: the twin is made, and gives every score as the model does.
+        await readingsOf({ cacheFolder: cache });
+        expect(twin).toHaveBeenCalledTimes(1);
+        expect(twin.mock.results[0]?.value).toBeDefined();
+        // In turn, as where no twin can be made: the same readings, the same confidences.
+        twin.mockReturnValue(undefined);
+        expect((await readingsOf({ cacheFolder: cache })).heard).toEqual(cold);
+      } finally {
+        twin.mockRestore();
+      }
     },
     START_UP,
   );

@@ -64,7 +64,39 @@ export interface PocketSphinxLibrary {
     count: number,
   ) => Promise<unknown>;
   readonly setModelAsync: (ps: unknown, name: string, model: unknown) => Promise<number>;
+  /** A second handle on a language model, with a lookup cache of its own; undefined where it cannot be made. */
+  readonly twin: (model: unknown) => ModelTwin | undefined;
 }
+
+/**
+ * A second handle on a language model sphinxbase has read, sharing all of its memory (the n-grams, the
+ * words and their index) but not the cache its trie keeps of the last history it scored: two decoders
+ * scoring one model on two threads would read each other's half-written cache, while each with a handle
+ * of its own they score side by side, and always the same.
+ */
+export interface ModelTwin {
+  readonly model: unknown;
+  /** Frees the handle (never the shared memory); once nothing that was given the handle is left. */
+  release(): void;
+}
+
+/**
+ * sphinxbase 5prealpha's structures on a 64-bit system (ngram_model_internal.h, ngram_model_trie.h,
+ * lm_trie.h), which the twin copies; `twin` checks each offset it relies on against the library's own
+ * accessors before copying anything.
+ */
+const LAYOUT = {
+  /** ngram_model_trie_t: the ngram_model_t base (96 bytes), then a pointer to its lm_trie_t. */
+  modelSize: 104,
+  refcount: 0,
+  counts: 8,
+  order: 24,
+  logZero: 48,
+  trie: 96,
+  /** lm_trie_t: seven pointers and sizes, then the cache: five floats and four word ids, padded. */
+  trieSize: 96,
+  trieUnigrams: 16,
+} as const;
 
 let library: PocketSphinxLibrary | undefined;
 
@@ -99,6 +131,14 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
     "void *ngram_model_read(void *config, const char *file, int type, void *lmath)",
   );
   const setModel = lib.func("int ps_set_lm(void *ps, const char *name, void *lm)");
+  const accessors: ModelAccessors = {
+    counts: base.func("const uint32_t *ngram_model_get_counts(void *model)"),
+    order: base.func("int32_t ngram_model_get_size(void *model)"),
+    logZero: base.func("int32_t ngram_zero(void *model)"),
+    score: base.func(
+      "int32_t ngram_ng_score(void *model, int32_t wid, int32_t *history, int32_t n_hist, _Out_ int32_t *n_used)",
+    ),
+  };
   library = {
     psArgs: lib.func("void *ps_args()"),
     parseArgs: base.func(
@@ -118,9 +158,7 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
     freeModel: base.func("int ngram_model_free(void *model)"),
     setModel,
     modelWord: base.func("const char *ngram_word(void *model, int32_t wid)"),
-    unigramScore: base.func(
-      "int32_t ngram_ng_score(void *model, int32_t wid, int32_t *history, int32_t n_hist, _Out_ int32_t *n_used)",
-    ),
+    unigramScore: accessors.score,
     logMathInit: base.func("void *logmath_init(double base, int shift, int use_table)"),
     logMathFree: base.func("int logmath_free(void *lmath)"),
     setKeyphrase: lib.func("int ps_set_keyphrase(void *ps, const char *name, const char *keyphrase)"),
@@ -139,11 +177,75 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
       ),
     ),
     setModelAsync: onThreadPool(setModel),
+    twin: (model) => twinOf(model, accessors),
   };
   // No log at all, for decoders and for models read outside them: what goes wrong reaches the user as a
   // RecognizerUnavailable that says what to do.
   base.func("void err_set_logfp(void *stream)")(null);
   return library;
+}
+
+/** sphinxbase's own accessors, which the twin's layout is checked against. */
+interface ModelAccessors {
+  readonly counts: (model: unknown) => unknown;
+  readonly order: (model: unknown) => number;
+  readonly logZero: (model: unknown) => number;
+  readonly score: PocketSphinxLibrary["unigramScore"];
+}
+
+/** Words whose scores the twin must give exactly as the model does before it is used. */
+const TWIN_CHECKED_WORDS = 64;
+
+/**
+ * The twin of a trie model: copies of its ngram_model_trie_t and lm_trie_t, the first pointing at the
+ * second, holding one reference of their own so that sphinxbase never frees them (nor, through them, the
+ * memory they share with the model). Undefined, and nothing copied, when the model's structure is not the
+ * one expected: the caller then scores the model from one thread at a time.
+ */
+function twinOf(model: unknown, accessors: ModelAccessors): ModelTwin | undefined {
+  if (!model) return undefined;
+  const pointerAt = (of: unknown, offset: number): unknown => koffi.decode(of, offset, "void *");
+  const addressOf = (pointer: unknown) => (pointer ? koffi.address(pointer) : 0n);
+  const trie = pointerAt(model, LAYOUT.trie);
+  const fits =
+    addressOf(pointerAt(model, LAYOUT.counts)) === addressOf(accessors.counts(model)) &&
+    koffi.decode(model, LAYOUT.order, "uint8") === accessors.order(model) &&
+    koffi.decode(model, LAYOUT.logZero, "int32_t") === accessors.logZero(model) &&
+    koffi.decode(model, LAYOUT.refcount, "int") >= 1 &&
+    trie !== null &&
+    pointerAt(trie, LAYOUT.trieUnigrams) !== null;
+  if (!fits) return undefined;
+  const copy = (of: unknown, size: number) => {
+    const made = koffi.alloc("uint8_t", size);
+    new Uint8Array(koffi.view(made, size)).set(new Uint8Array(koffi.view(of, size)));
+    return made;
+  };
+  const twinTrie = copy(trie, LAYOUT.trieSize);
+  const twin = copy(model, LAYOUT.modelSize);
+  koffi.encode(twin, LAYOUT.trie, "void *", twinTrie);
+  koffi.encode(twin, LAYOUT.refcount, "int", 1);
+  const freeCopies = () => {
+    koffi.free(twin);
+    koffi.free(twinTrie);
+  };
+  const counts = koffi.decode(accessors.counts(model), "uint32_t", 1) as number[];
+  const words = Math.min(counts[0] ?? 0, TWIN_CHECKED_WORDS);
+  for (let wid = 0; wid < words; wid++) {
+    if (accessors.score(twin, wid, null, 0, [0]) !== accessors.score(model, wid, null, 0, [0])) {
+      freeCopies();
+      return undefined;
+    }
+  }
+  let released = false;
+  return {
+    model: twin,
+    release() {
+      // A reference still held elsewhere (a decoder not yet freed) keeps the copies: a leak, not a crash.
+      if (released || koffi.decode(twin, LAYOUT.refcount, "int") !== 1) return;
+      released = true;
+      freeCopies();
+    },
+  };
 }
 
 /**

@@ -23,7 +23,13 @@ import { Endpointer } from "./endpointer.js";
 import { vocabularyOf } from "./grammar.js";
 import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
-import { INSTALL_HINT, Lane, type PocketSphinxLibrary, pocketSphinxLibrary } from "./pocketsphinx-library.js";
+import {
+  INSTALL_HINT,
+  Lane,
+  type ModelTwin,
+  type PocketSphinxLibrary,
+  pocketSphinxLibrary,
+} from "./pocketsphinx-library.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
 import { confidenceOf } from "./rejection.js";
 import {
@@ -165,8 +171,16 @@ export class PocketSphinxRecognizer implements Recognizer {
   private free: unknown;
   /** Settles once the open decoders are built. */
   private readonly built: Promise<void>;
-  /** The open language model being read for the open decoders, from as early as start-up allows. */
+  /**
+   * The open language model being read for the open decoders, from as early as start-up allows; held until
+   * both are freed, since the free decoder's twin of it shares its memory.
+   */
   private openModel: Promise<unknown> | undefined;
+  /**
+   * The free decoder's handle on the open model, with a lookup cache of its own, so that the mixed and free
+   * decoders score side by side; undefined until the model is read, or where it cannot be made.
+   */
+  private twin: ModelTwin | undefined;
   /** The log tables the shared open language model was read with; freed after every decoder using it. */
   private readonly logMath: unknown;
   private closed = false;
@@ -174,11 +188,14 @@ export class PocketSphinxRecognizer implements Recognizer {
   /** One lane a decoder, which builds it and then decodes with it: a decoder is used by one thread at a time. */
   private readonly lanes = { first: new Lane(), mixed: new Lane(), free: new Lane() };
   /**
-   * Taken by every call that scores with the open language model, which the mixed and free decoders share:
-   * its lookups keep a cache of their own, so they score in turn, or their scores would depend on the
-   * threads' timing.
+   * Taken by every call that scores with the open language model when the mixed and free decoders share
+   * one handle on it (no twin could be made): its lookups keep a cache of their own, so they then score in
+   * turn, or their scores would depend on the threads' timing.
    */
   private readonly openModelScoring = new Lane();
+  /** Runs a call that scores with the open model: at once with a twin, else in turn with the other's. */
+  private readonly scoringOpen = <T>(task: () => T | Promise<T>): T | Promise<T> =>
+    this.twin ? task() : this.openModelScoring.run(task);
 
   constructor(
     sentences: readonly string[],
@@ -333,11 +350,16 @@ export class PocketSphinxRecognizer implements Recognizer {
       if (!ps) throw this.cannotStart(modelDir);
       return ps;
     };
+    // The twin is made before either decoder takes the model, on this thread.
+    const model = reading.then((read) => {
+      this.twin = this.ps.twin(read);
+      return read;
+    });
     const mixedBuilt = this.lanes.mixed.run(async () => {
       // The mixed decoder's second, flat pass costs a third of its time in noise for little.
       const mixed = await decoder([...BOUNDED_SEARCH, "-fwdflat", "no"]);
       try {
-        await this.mix(mixed, plan.domainModel, await reading, plan.vocabulary);
+        await this.mix(mixed, plan.domainModel, await model, plan.vocabulary);
       } catch (error) {
         this.ps.free(mixed);
         throw error;
@@ -347,13 +369,13 @@ export class PocketSphinxRecognizer implements Recognizer {
     // The yardstick needs a good path's score, not the very best one: narrow beams and one pass make it cheap.
     const freeBuilt = this.lanes.free.run(async () => {
       // Made once the model is read, so as not to slow the reading, which everything else waits for.
-      await reading;
+      const read = await model;
       const free = await decoder(FAST_SEARCH);
       try {
-        // After the mixed decoder's model holds its reference to the open model: the two never change its
-        // reference count at once.
-        await mixedBuilt;
-        if ((await this.ps.setModelAsync(free, DEFAULT_SEARCH, await reading)) !== 0)
+        // Without a twin, only after the mixed decoder holds its reference to the model: the two never
+        // change its reference count (a plain counter) at once.
+        if (!this.twin) await mixedBuilt;
+        if ((await this.ps.setModelAsync(free, DEFAULT_SEARCH, this.twin?.model ?? read)) !== 0)
           throw this.cannotSearch();
         this.useModel(free, undefined, DEFAULT_SEARCH);
       } catch (error) {
@@ -362,18 +384,8 @@ export class PocketSphinxRecognizer implements Recognizer {
       }
       this.free = free;
     });
-    try {
-      await Promise.all([mixedBuilt, freeBuilt]);
-      if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
-    } finally {
-      // The decoders hold their own references to the model, once both are built (or have failed).
-      await Promise.allSettled([mixedBuilt, freeBuilt]);
-      await reading.then(
-        (model) => this.ps.freeModel(model),
-        () => undefined,
-      );
-      this.openModel = undefined;
-    }
+    await Promise.all([mixedBuilt, freeBuilt]);
+    if (this.closed) throw new RecognizerUnavailable("the PocketSphinx recognizer was closed");
   }
 
   /**
@@ -515,12 +527,11 @@ export class PocketSphinxRecognizer implements Recognizer {
     let partial: string | undefined;
     // Each lane's decoder, looked up when the lane gets to it (the open ones are built on their lanes), and
     // how its calls take turns: the open ones' with each other.
-    const exclusive = <T>(task: () => T | Promise<T>) => this.openModelScoring.run(task);
     const alone = <T>(task: () => T | Promise<T>) => task();
     const work: Array<[Lane, () => unknown, typeof alone]> = [
       [lanes.first, () => first, alone],
-      [lanes.mixed, () => this.mixed, exclusive],
-      [lanes.free, () => this.free, exclusive],
+      [lanes.mixed, () => this.mixed, this.scoringOpen],
+      [lanes.free, () => this.free, this.scoringOpen],
     ];
     const shown = () => this.mixed ?? first;
     for (const [lane, decoderOf, turn] of work)
@@ -573,7 +584,7 @@ export class PocketSphinxRecognizer implements Recognizer {
           return transcriptOf(text === "" ? [] : [{ text, source: "open", score, confidence: 1 }]);
         }
         // A hypothesis can be scored anew (the mixed decoder's best path): in turn, too.
-        const [free, open] = await exclusive(() => [hypothesis(this.free), hypothesis(mixed)]);
+        const [free, open] = await this.scoringOpen(() => [hypothesis(this.free), hypothesis(mixed)]);
         // Per 10 ms frame of speech, so silence around a short "stop" costs nothing.
         const speechFrames = Math.max(1, endpointer.speechDurationMs / 10);
         const read = (source: "open" | "domain", { text, score }: Hypothesis): Reading | undefined => {
@@ -599,10 +610,11 @@ export class PocketSphinxRecognizer implements Recognizer {
     this.closed = true;
     const { first } = this;
     // Each decoder is freed once its lane is idle: a call under way on another thread (or the decoder's
-    // building) finishes first. The open ones in turn: each drops a reference to the model they share.
+    // building) finishes first. Without a twin, the open ones in turn: each drops a reference to the model
+    // they share.
     const freeOpen = (key: "mixed" | "free") =>
       this.lanes[key].run(() =>
-        this.openModelScoring.run(() => {
+        this.scoringOpen(() => {
           if (this[key] !== undefined) this.ps.free(this[key]);
           this[key] = undefined;
         }),
@@ -610,7 +622,15 @@ export class PocketSphinxRecognizer implements Recognizer {
     // After both are built: freeing one while the other takes its reference would race on the count.
     const openFreed = this.built
       .catch(() => undefined)
-      .then(() => Promise.all([freeOpen("mixed"), freeOpen("free")]));
+      .then(() => Promise.all([freeOpen("mixed"), freeOpen("free")]))
+      .then(async () => {
+        // Then the twin, and the model whose memory it shares.
+        this.twin?.release();
+        this.twin = undefined;
+        const model = await this.openModel?.catch(() => undefined);
+        if (model) this.ps.freeModel(model);
+        this.openModel = undefined;
+      });
     const freed = [this.lanes.first.run(() => this.ps.free(first)), openFreed];
     // Only then the log tables: the shared open model, gone with the last decoder, was read with them.
     void Promise.allSettled(freed).then(() => {
