@@ -107,6 +107,7 @@ interface Options {
   readonly startup?: boolean;
   readonly skipStartup?: boolean;
   readonly skipRealTime?: boolean;
+  readonly realTime?: boolean;
   readonly plan?: boolean;
   readonly runs: number;
   readonly shard?: [number, number];
@@ -141,6 +142,7 @@ const options = new Command("bench:voice")
   .option("--startup", "measure start-up only: print it, write nothing")
   .option("--skip-startup", "leave start-up out (measuring it needs npm run build)")
   .option("--skip-real-time", "leave out the one-process real-time factor in babble")
+  .option("--real-time", "measure the one-process real-time factor in babble only: print it, write nothing")
   .option("--plan", "print how many utterances each condition, voice and worker gets, and stop")
   .option("--runs <n>", "start-up runs", parseCount, 5)
   .addOption(
@@ -501,6 +503,15 @@ async function main(): Promise<void> {
 
 /** Start-up, then every utterance; nothing more with --startup. */
 async function measureAll(): Promise<Measured | undefined> {
+  if (options.realTime) {
+    const { median, p90, cpuMedian, audioSeconds } = await measureRealTime();
+    console.log(
+      `real-time factor in babble at 10 dB, one process on ${availableParallelism()} cores ` +
+        `(${audioSeconds.toFixed(0)} s of audio): median ${median.toFixed(3)}, p90 ${p90.toFixed(3)}, ` +
+        `processor time per audio second ${cpuMedian.toFixed(3)}`,
+    );
+    return undefined;
+  }
   let startup: StartupFigures | null = null;
   if (options.startup || !options.skipStartup) {
     console.log(`start-up: ${options.runs} runs of one-file listening, and of a bare node...`);
