@@ -116,6 +116,8 @@ export class VoiceLoop {
   private readonly bargeIn: BargeInDetector | undefined;
   /** What the user cut in with during the answer now playing. */
   private interruption: Interruption | undefined;
+  /** performance.now() when the interruption was heard. */
+  private interruptedAt: number | undefined;
   /** True while the skill's words are being said. */
   private speaking = false;
   /** True while only the wake word is listened for. */
@@ -216,6 +218,7 @@ export class VoiceLoop {
   private interrupted(interruption: Interruption): void {
     if (this.over || !this.busy || this.interruption) return;
     this.interruption = interruption;
+    this.interruptedAt = performance.now();
     this.options.io.interrupt?.();
   }
 
@@ -281,12 +284,26 @@ export class VoiceLoop {
     });
   }
 
-  /** "stop" said over an answer: the user's turn, as if said after it (the skill's Stop). */
+  /**
+   * "stop" said over an answer: the user's turn, as if said after it (the skill's Stop). Timed like any
+   * turn, from the moment it was heard: no endpoint (it is acted on as soon as it is heard), and the
+   * interrupted answer's winding up as its reading.
+   */
   private async stopped(): Promise<void> {
     const { conversation } = this.options;
+    const heardAt = this.interruptedAt ?? performance.now();
     this.options.io.heard?.("stop", true);
     this.repromptsSaid = 0;
-    await this.answer(await conversation.send(conversation.resolve("stop"), "stop"));
+    const read = performance.now();
+    const turn = await conversation.send(conversation.resolve("stop"), "stop");
+    const answeredAt = performance.now();
+    await this.answer(turn, {
+      endpointMs: 0,
+      complete: true,
+      readingMs: read - heardAt,
+      skillMs: answeredAt - read,
+      answeredAt,
+    });
   }
 
   /** Nothing said: the reprompt once, as Alexa does; then the session ends. */

@@ -12,7 +12,7 @@ import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
-import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { type TurnTiming, VoiceLoop } from "../local-runner/voice-loop.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 import { speexMissing } from "./support/speex.js";
 
@@ -119,6 +119,7 @@ onAudio("barge-in: the user cuts an answer off, its own echo never does", () => 
   async function welcomeSpokenOver(user?: { text: string; voice: SynthVoice }) {
     const said: string[] = [];
     const turns: Turn[] = [];
+    const timings: Array<TurnTiming | undefined> = [];
     let interrupted = false;
     let listening = false;
     let heardThrough: (outcome: string) => void = () => undefined;
@@ -131,9 +132,10 @@ onAudio("barge-in: the user cuts an answer off, its own echo never does", () => 
       conversation,
       io: {
         aloud: true,
-        say: async (speech, turn) => {
+        say: async (speech, turn, timing) => {
           said.push(speech);
           if (turn) turns.push(turn);
+          timings.push(timing);
           if (said.length > 1) return;
           // The welcome plays: the microphone hears it back, and maybe the user over it.
           const played = synthesize(speech, "flite:slt");
@@ -161,16 +163,19 @@ onAudio("barge-in: the user cuts an answer off, its own echo never does", () => 
       sleep(30_000, "timed out"),
     ]);
     loop.stop();
-    return { said, turns, interrupted, listening, outcome, ended: conversation.ended };
+    return { said, turns, timings, interrupted, listening, outcome, ended: conversation.ended };
   }
 
   it("stops the answer when the user says stop over it, and takes stop as their turn", async () => {
-    const { turns, interrupted, outcome, ended } = await welcomeSpokenOver({
+    const { turns, timings, interrupted, outcome, ended } = await welcomeSpokenOver({
       text: "stop",
       voice: "festival:kal_diphone",
     });
     expect(interrupted).toBe(true);
     expect(turns.map((turn) => intentOf(turn.resolution))).toEqual(["LaunchRequest", "AMAZON.StopIntent"]);
+    // Stop is a turn like any other: timed, so listen --json and --verbose report it.
+    expect(timings[1]).toMatchObject({ endpointMs: 0, complete: true });
+    expect(timings[1]?.readingMs).toBeGreaterThanOrEqual(0);
     expect(outcome).toBe("finished");
     expect(ended).toBe(true);
   }, 60_000);
