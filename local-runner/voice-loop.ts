@@ -70,6 +70,8 @@ export interface VoiceLoopIO {
   waiting?(): void;
   /** The wake word was heard: the question is listened for (in the same breath, or after a pause). */
   woken?(): void;
+  /** The wake word was heard alone, no question yet begun: a short sound says the user is listened to. */
+  chime?(): void;
 }
 
 /** What listens for the wake word between conversations (wake-word.ts). */
@@ -163,6 +165,8 @@ export class VoiceLoop {
     this.listen();
     this.options.io.woken?.();
     this.hear(after);
+    // Said in the same breath, the question has begun: no chime over it.
+    if (!this.endpointer.heardSpeech) this.options.io.chime?.();
   }
 
   /** Audio from the microphone, in chunks of any size. */

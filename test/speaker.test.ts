@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { chimeSamples } from "../local-runner/speech-out/chime.js";
 import { FestivalProcess, schemeString } from "../local-runner/speech-out/festival-process.js";
 import { APLAY, type PlayedChunk } from "../local-runner/speech-out/pcm-player.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
@@ -107,6 +108,18 @@ withTools(
       const reference = joined(chunks);
       expect(audio.subarray(0, reference.length)).toEqual(reference);
       expect(level(audio.subarray(reference.length))).toBe(0);
+    });
+
+    it("plays the chime through the same player, reported to the echo canceller like speech", async () => {
+      const chunks: PlayedChunk[] = [];
+      const speaker = new StreamingSpeaker({ voice: VOICE, onPlayed: (chunk) => chunks.push(chunk) });
+      played();
+      speaker.chime?.();
+      await new Promise((done) => setTimeout(done, 400));
+      await speaker.close();
+      const chime = chimeSamples();
+      expect(joined(chunks)).toEqual(chime);
+      expect(played().subarray(0, chime.length)).toEqual(chime);
     });
 
     it("stops a long answer at once, drops its other sentences, and speaks the next answer", async () => {

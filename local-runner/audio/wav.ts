@@ -263,7 +263,6 @@ function formatDuration(seconds: number): string {
   return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
-/** 16 kHz mono samples as a 16-bit PCM WAV file. */
 /** Pieces of audio one after another, as one. */
 export function concatenated(parts: readonly Int16Array[]): Int16Array {
   const whole = new Int16Array(parts.reduce((sum, part) => sum + part.length, 0));
@@ -275,6 +274,7 @@ export function concatenated(parts: readonly Int16Array[]): Int16Array {
   return whole;
 }
 
+/** 16 kHz mono samples as a 16-bit PCM WAV file. */
 export function encodeWav(pcm: Int16Array, sampleRate = SAMPLE_RATE): Uint8Array {
   const wav = new wavefile.WaveFile();
   wav.fromScratch(1, sampleRate, "16", pcm);

@@ -257,6 +257,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
         speaker.prepare?.(faq.map((entry) => entry.answer));
       },
       woken: () => status("(listening)"),
+      chime: () => speaker.chime?.(),
       // "stop" over an answer, heard once its echo is taken out.
       ...(echo ? { interrupt: () => speaker.stop() } : {}),
     },

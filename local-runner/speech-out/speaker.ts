@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import say from "say";
+import { playChime } from "./chime.js";
 import { isSafeVoiceName, sanitizeForSpeech, sentencesOf } from "./sanitize.js";
 
 /** How an answer was spoken. */
@@ -23,6 +24,8 @@ export interface Speaker {
   stop(): void;
   /** Texts likely to be said: speakers that can make speech ahead of time start on them while idle. */
   prepare?(texts: readonly string[]): void;
+  /** Plays the short chime that says the user is listened to now (the wake word heard alone); no wait. */
+  chime?(): void;
 }
 
 export class SpeakerError extends Error {
@@ -91,6 +94,10 @@ export class SaySpeaker implements Speaker {
     }
     // `say` does not tell when its audio starts.
     return this.queue.then(() => ({ stopped: generation !== this.generation }));
+  }
+
+  chime(): void {
+    playChime();
   }
 
   stop(): void {

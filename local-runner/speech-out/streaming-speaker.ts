@@ -4,6 +4,7 @@
  * is synthesized, the played samples and their times are reported, and stop() silences within one chunk.
  */
 import { herFaq } from "../command-hint.js";
+import { chimeSamples } from "./chime.js";
 import { FestivalProcess } from "./festival-process.js";
 import { FLITE_VOICES, FliteLibrary } from "./flite-library.js";
 import { PcmPlayer, type PlayedChunk } from "./pcm-player.js";
@@ -127,6 +128,11 @@ export class StreamingSpeaker implements Speaker {
     } finally {
       this.makingAhead = false;
     }
+  }
+
+  /** The chime, through the player like speech, so the echo canceller knows it too. */
+  chime(): void {
+    if (!this.mute) this.player.enqueue(chimeSamples());
   }
 
   stop(): void {
