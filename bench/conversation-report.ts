@@ -127,12 +127,81 @@ export interface EchoSettings {
   readonly saidToMicMs: readonly number[];
 }
 
+/** How `listen --wake` was run and heard: the same process for the misses and the other talk. */
+export interface WakeSettings {
+  readonly command: string;
+  /** From starting the process to its first waiting status. */
+  readonly startToWaitingMs: number | null;
+  /** The voices that said the wake word and the questions, each `repeats` times in each condition. */
+  readonly voices: readonly string[];
+  readonly repeats: number;
+  readonly conditions: readonly string[];
+  /** The other talk: who read it, what, and how much of it was asked for. */
+  readonly talkers: readonly string[];
+  readonly texts: readonly string[];
+  readonly talkMinutes: number;
+  /** Times the process was started again (it ended, or never went back to waiting). */
+  readonly restarts: number;
+}
+
+/** One "Samantha, <question>", its follow-up without the word, then "stop": timed at the devices. */
+export interface WakeTrialRecord {
+  readonly voice: string;
+  /** "clean", or the noise under every word said and its level ("babble 10 dB"). */
+  readonly condition: string;
+  readonly question: string;
+  /** listen went from waiting to listening after the word. */
+  readonly woken: boolean;
+  /** From the question's last sample at the microphone device to its answer's first sound at the speaker. */
+  readonly latencyMs: number | null;
+  readonly heard: string | null;
+  readonly answeredRight: boolean;
+  /** The question asked after the answer, without the wake word, while the session is open. */
+  readonly followUp: string;
+  readonly followUpHeard: string | null;
+  readonly followUpLatencyMs: number | null;
+  readonly followUpAnsweredRight: boolean;
+  /** After "stop": back to waiting for the word; null when the session had ended before it was said. */
+  readonly backToWaiting: boolean | null;
+  readonly loadAverage: number;
+  readonly error?: string;
+}
+
+/** One wake in the other talk: when, during what, and what listen heard and said before waiting again. */
+export interface FalseWakeRecord {
+  /** Into the talk, counting only the talk played. */
+  readonly atTalkMs: number;
+  readonly voice: string;
+  readonly babble: boolean;
+  /** The start of the sentences being read. */
+  readonly during: string;
+  readonly heard: readonly string[];
+  readonly answers: readonly string[];
+  /** From the wake to waiting again; null when it never did (the process was started again). */
+  readonly backToWaitingMs: number | null;
+}
+
+/** An hour (or what was asked) of talk nobody addressed to the skill, played while listen waited. */
+export interface FalseWakeRun {
+  /** The talk's speech played (pauses between its sentences left out), and the part of it under babble. */
+  readonly talkMs: number;
+  readonly babbleMs: number;
+  /** The speech heard while listen was waiting: the talk up to each wake, none while a session was open. */
+  readonly waitingTalkMs: number;
+  readonly sentences: number;
+  readonly wakes: readonly FalseWakeRecord[];
+}
+
 export interface ConversationRun {
   readonly settings: RunSettings;
   readonly welcomes: readonly WelcomeRecord[];
   readonly trials: readonly TrialRecord[];
   readonly echoAnswers: readonly EchoAnswerRecord[];
   readonly bargeIns: readonly BargeInRecord[];
+  /** The wake scenarios' settings; null when neither was run. */
+  readonly wake: WakeSettings | null;
+  readonly wakeTrials: readonly WakeTrialRecord[];
+  readonly falseWakes: FalseWakeRun | null;
 }
 
 export interface Summary {
@@ -182,21 +251,15 @@ export interface LatencyFigures {
 /** Issue 12's bar for barge-in: the answer silenced within this long of "stop". */
 export const BARGE_IN_TARGET_MS = 300;
 
-/** Issue 12's measurements, in its order; the wake-word ones wait for `listen --wake`. */
+/** Issue 12's bars for `listen --wake`: false wakes per hour of other talk, and the share of words missed. */
+export const FALSE_WAKES_TARGET_PER_HOUR = 0.5;
+export const MISSES_TARGET = 0.05;
+
+/** Issue 12's measurements, in its order. */
 export const SCENARIOS = [
   { id: "latency", title: "Answer latency" },
-  {
-    id: "false-wakes",
-    title: "False wakes per hour",
-    notYet:
-      "needs `listen --wake` (issue 12, part 2) and an hour of other speech, the skill's own answers and babble played into the microphone",
-  },
-  {
-    id: "wake-misses",
-    title: "Wake-word misses",
-    notYet:
-      "needs `listen --wake` (issue 12, part 2): the wake word spoken by six voices, clean and at 10 dB SNR",
-  },
+  { id: "false-wakes", title: "False wakes per hour" },
+  { id: "wake-misses", title: "Wake-word misses" },
   { id: "barge-in", title: "Barge-in: stop during an answer" },
   { id: "false-stops", title: "False stops from the answer's own echo" },
 ] as const;
@@ -270,6 +333,99 @@ export function bargeInFigures(run: ConversationRun): BargeInFigures {
   return { stop: figuresOf("stop"), wake: figuresOf("wake"), targetMs: BARGE_IN_TARGET_MS };
 }
 
+/**
+ * The times listen woke: each change of its status from waiting for the word to listening. Its "(listening)"
+ * after an answer, in a session the word opened, is no wake.
+ */
+export function wakesIn(statuses: readonly { readonly kind: string; readonly atMs: number }[]): number[] {
+  const wakes: number[] = [];
+  let waiting = false;
+  for (const status of statuses) {
+    if (status.kind === "listening" && waiting) wakes.push(status.atMs);
+    if (status.kind === "listening" || status.kind === "waiting") waiting = status.kind === "waiting";
+  }
+  return wakes;
+}
+
+export interface FalseWakeFigures {
+  readonly wakes: number;
+  readonly talkHours: number;
+  readonly babbleHours: number;
+  /** The talk heard while waiting, by which the wakes are counted per hour. */
+  readonly waitingHours: number;
+  readonly perHour: number | null;
+  readonly targetPerHour: number;
+  readonly meetsTarget: boolean | null;
+}
+
+export function falseWakeFigures(talk: FalseWakeRun): FalseWakeFigures {
+  const hours = (ms: number) => ms / 3_600_000;
+  const waitingHours = hours(talk.waitingTalkMs);
+  const perHour = waitingHours > 0 ? talk.wakes.length / waitingHours : null;
+  return {
+    wakes: talk.wakes.length,
+    talkHours: hours(talk.talkMs),
+    babbleHours: hours(talk.babbleMs),
+    waitingHours,
+    perHour,
+    targetPerHour: FALSE_WAKES_TARGET_PER_HOUR,
+    meetsTarget: perHour === null ? null : perHour <= FALSE_WAKES_TARGET_PER_HOUR,
+  };
+}
+
+/** Trials and the words missed among them. */
+export interface MissCount {
+  readonly trials: number;
+  readonly missed: number;
+}
+
+export interface WakeMissFigures extends MissCount {
+  readonly missRate: number;
+  readonly byCondition: Readonly<Record<string, MissCount>>;
+  readonly byVoice: Readonly<Record<string, MissCount>>;
+  /** Woken, and the question in the same breath given its own answer. */
+  readonly answeredRight: number;
+  /** End of the question at the microphone to its answer's first sound, over the wakes answered. */
+  readonly latencyMs: Summary | null;
+  readonly followUpsAnsweredRight: number;
+  readonly followUpLatencyMs: Summary | null;
+  /** Trials in which "stop" was said, and those that went back to waiting for the word after it. */
+  readonly stopped: number;
+  readonly backToWaiting: number;
+  readonly targetMissRate: number;
+  readonly meetsTarget: boolean;
+}
+
+export function wakeMissFigures(trials: readonly WakeTrialRecord[]): WakeMissFigures {
+  const count = (of: readonly WakeTrialRecord[]): MissCount => ({
+    trials: of.length,
+    missed: of.filter((trial) => !trial.woken).length,
+  });
+  const by = (key: (trial: WakeTrialRecord) => string) => {
+    const groups: Record<string, MissCount> = {};
+    for (const value of new Set(trials.map(key)))
+      groups[value] = count(trials.filter((trial) => key(trial) === value));
+    return groups;
+  };
+  const all = count(trials);
+  const missRate = all.trials > 0 ? all.missed / all.trials : 0;
+  const woken = trials.filter((trial) => trial.woken);
+  return {
+    ...all,
+    missRate,
+    byCondition: by((trial) => trial.condition),
+    byVoice: by((trial) => trial.voice),
+    answeredRight: woken.filter((trial) => trial.answeredRight).length,
+    latencyMs: summarize(numbers(woken.map((trial) => trial.latencyMs))),
+    followUpsAnsweredRight: woken.filter((trial) => trial.followUpAnsweredRight).length,
+    followUpLatencyMs: summarize(numbers(woken.map((trial) => trial.followUpLatencyMs))),
+    stopped: trials.filter((trial) => trial.backToWaiting !== null).length,
+    backToWaiting: trials.filter((trial) => trial.backToWaiting).length,
+    targetMissRate: MISSES_TARGET,
+    meetsTarget: all.trials > 0 && missRate <= MISSES_TARGET,
+  };
+}
+
 export interface FalseStopFigures {
   /** Answers that started playing, with their natural length known. */
   readonly answers: number;
@@ -310,23 +466,35 @@ interface Titled {
 
 export type ScenarioReport =
   | (Titled & { readonly measured: true; readonly figures: LatencyFigures })
+  | (Titled & { readonly measured: true; readonly figures: FalseWakeFigures })
+  | (Titled & { readonly measured: true; readonly figures: WakeMissFigures })
   | (Titled & { readonly measured: true; readonly figures: BargeInFigures })
   | (Titled & { readonly measured: true; readonly figures: FalseStopFigures })
   | (Titled & { readonly measured: false; readonly reason: string });
 
-const NOT_RUN = "this run had no echo loopback (--echo-answers 0 and --barge-ins 0)";
+const NO_ECHO = "this run had no echo loopback (--echo-answers 0 and --barge-ins 0)";
+const NO_TALK = "this run played no other talk to `listen --wake` (--wake-talk-minutes 0)";
+const NO_WAKE_TRIALS = "this run said no wake word to `listen --wake` (--wake-trials 0)";
 
 export function scenarioReports(run: ConversationRun): ScenarioReport[] {
   return SCENARIOS.map((scenario): ScenarioReport => {
     const { id, title } = scenario;
-    if ("notYet" in scenario) return { id, title, measured: false, reason: scenario.notYet };
+    const notRun = (reason: string): ScenarioReport => ({ id, title, measured: false, reason });
     if (id === "latency") return { id, title, measured: true, figures: latencyFigures(run) };
+    if (id === "false-wakes")
+      return run.falseWakes === null || run.falseWakes.talkMs === 0
+        ? notRun(NO_TALK)
+        : { id, title, measured: true, figures: falseWakeFigures(run.falseWakes) };
+    if (id === "wake-misses")
+      return run.wakeTrials.length === 0
+        ? notRun(NO_WAKE_TRIALS)
+        : { id, title, measured: true, figures: wakeMissFigures(run.wakeTrials) };
     if (id === "barge-in")
       return run.bargeIns.length === 0
-        ? { id, title, measured: false, reason: NOT_RUN }
+        ? notRun(NO_ECHO)
         : { id, title, measured: true, figures: bargeInFigures(run) };
     return run.echoAnswers.length === 0
-      ? { id, title, measured: false, reason: NOT_RUN }
+      ? notRun(NO_ECHO)
       : { id, title, measured: true, figures: falseStopFigures(run) };
   });
 }
@@ -341,6 +509,9 @@ export function jsonOf(run: ConversationRun): string {
       trials: run.trials,
       echoAnswers: run.echoAnswers,
       bargeIns: run.bargeIns,
+      wake: run.wake,
+      wakeTrials: run.wakeTrials,
+      falseWakes: run.falseWakes,
     },
     null,
     2,
@@ -348,6 +519,7 @@ export function jsonOf(run: ConversationRun): string {
 }
 
 const ms = (value: number | undefined | null) => (value == null ? "–" : `${Math.round(value)}`);
+const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 const row = (cells: readonly string[]) => `| ${cells.map(cell).join(" | ")} |`;
 const rule = (columns: number) => `|${"---|".repeat(columns)}`;
@@ -363,8 +535,20 @@ const summaryRow = (label: string, summary: Summary | null) =>
 
 /** The one-line headline of a scenario, for the overview table and the printed summary. */
 export function headlineOf(report: ScenarioReport): string {
-  if (!report.measured) return report.reason === NOT_RUN ? "not run this time" : "not yet measured";
+  if (!report.measured) return "not run this time";
   if ("stop" in report.figures) return bargeInHeadline(report.figures);
+  if ("perHour" in report.figures) {
+    const { wakes, waitingHours, babbleHours, perHour, targetPerHour, meetsTarget } = report.figures;
+    const verdict = meetsTarget ? "meets" : "misses";
+    return `${wakes} in ${waitingHours.toFixed(2)} h of other talk (${babbleHours.toFixed(2)} h of it in babble): ${perHour?.toFixed(2) ?? "–"} per hour (${verdict} the ${targetPerHour} per hour target)`;
+  }
+  if ("missRate" in report.figures) {
+    const { missed, trials, missRate, targetMissRate, meetsTarget, latencyMs, answeredRight } =
+      report.figures;
+    const verdict = meetsTarget ? "meets" : "misses";
+    const latency = latencyMs ? `; answer ${ms(latencyMs.median)} ms after the question (median)` : "";
+    return `${missed} of ${trials} missed (${percent(missRate)}, ${verdict} the ${percent(targetMissRate)} target), ${answeredRight} answered right${latency}`;
+  }
   if ("falseStops" in report.figures) {
     const { falseStops, answers, echoBelowSpeechDb, echoDelayMs } = report.figures;
     const level = echoBelowSpeechDb ? `, echo ${echoBelowSpeechDb.median.toFixed(1)} dB under speech` : "";
@@ -440,6 +624,111 @@ function bargeInSection(run: ConversationRun, figures: BargeInFigures): string[]
         trial.followUp ?? "–",
         trial.followUpHeard ?? "–",
         trial.followUpAnsweredRight === null ? "–" : trial.followUpAnsweredRight ? "yes" : "no",
+        trial.loadAverage.toFixed(2),
+      ]),
+    ),
+  ];
+}
+
+function falseWakeSection(run: ConversationRun, figures: FalseWakeFigures): string[] {
+  const { wake } = run;
+  const wakes = run.falseWakes?.wakes ?? [];
+  const verdict = figures.meetsTarget === null ? "." : figures.meetsTarget ? ": met." : ": not met.";
+  return [
+    `\`${wake?.command ?? "her-faq listen --wake"}\` waits for the wake word while other talk is played into the microphone`,
+    `device in real time: ${wake?.texts.join(", ") || "–"} and the skill's own answers without the sentences that`,
+    `name Samantha, sentence by sentence, read in turn by ${wake?.talkers.join(", ") || "–"}, one sentence in four`,
+    "under babble at 10 dB SNR, with pauses of 0.3 to 1.1 s between them. Each change of listen's status from",
+    "waiting to listening is a wake; after one the talk pauses until listen waits again, and only the talk heard",
+    "while it waited counts.",
+    "",
+    `False wakes: ${figures.wakes} in ${figures.waitingHours.toFixed(2)} h of talk heard while waiting ` +
+      `(${figures.talkHours.toFixed(2)} h played in ${run.falseWakes?.sentences ?? 0} stretches, ${figures.babbleHours.toFixed(2)} h of it in babble): ` +
+      `${figures.perHour?.toFixed(2) ?? "–"} per hour. Target: at most ${figures.targetPerHour} per hour${verdict}`,
+    ...(wakes.length === 0
+      ? []
+      : [
+          "",
+          row([
+            "#",
+            "at min",
+            "voice",
+            "babble",
+            "during",
+            "heard after it",
+            "answered",
+            "back to waiting s",
+          ]),
+          rule(8),
+          ...wakes.map((falseWake, index) =>
+            row([
+              String(index + 1),
+              (falseWake.atTalkMs / 60_000).toFixed(1),
+              falseWake.voice,
+              falseWake.babble ? "yes" : "no",
+              falseWake.during,
+              falseWake.heard.join(" / ") || "–",
+              falseWake.answers.join(" / ") || "–",
+              falseWake.backToWaitingMs === null ? "never" : (falseWake.backToWaitingMs / 1000).toFixed(1),
+            ]),
+          ),
+        ]),
+  ];
+}
+
+function wakeMissSection(run: ConversationRun, figures: WakeMissFigures): string[] {
+  const wake = run.wake;
+  const counted = (count: MissCount) => `${count.missed} of ${count.trials}`;
+  const yes = (value: boolean | null) => (value === null ? "–" : value ? "yes" : "no");
+  return [
+    `\`${wake?.command ?? "her-faq listen --wake"}\`, waiting, hears "Samantha, <question>" in one breath, by`,
+    `${wake?.voices.length ?? 0} voices ${wake?.repeats ?? 0} times in each condition (${wake?.conditions.join(", ") || "–"};`,
+    "the noise under every word said, from 300 ms before it). Once answered, a follow-up question without the",
+    'word, then "stop". Missed: listen did not go from waiting to listening. Latency: from the question\'s last',
+    "sample at the microphone device to its answer's first sound at the speaker device.",
+    "",
+    `Missed ${counted(figures)} (${percent(figures.missRate)}; target at most ${percent(figures.targetMissRate)}: ${figures.meetsTarget ? "met" : "not met"}). ` +
+      `Woken and answered with the question's own answer: ${figures.answeredRight}; the follow-up answered right: ${figures.followUpsAnsweredRight}; ` +
+      `back to waiting after "stop": ${figures.backToWaiting} of ${figures.stopped}.`,
+    "",
+    row(["condition or voice", "missed"]),
+    rule(2),
+    ...Object.entries(figures.byCondition).map(([condition, count]) => row([condition, counted(count)])),
+    ...Object.entries(figures.byVoice).map(([voice, count]) => row([voice, counted(count)])),
+    "",
+    row(["ms", "n", "median", "p95", "min", "max"]),
+    rule(6),
+    summaryRow("end of question after the word → answer", figures.latencyMs),
+    summaryRow("end of follow-up → answer", figures.followUpLatencyMs),
+    "",
+    row([
+      "#",
+      "voice",
+      "condition",
+      "question",
+      "woken",
+      "heard",
+      "right",
+      "latency ms",
+      "follow-up heard",
+      "right",
+      "back to waiting",
+      "load",
+    ]),
+    rule(12),
+    ...run.wakeTrials.map((trial, index) =>
+      row([
+        String(index + 1),
+        trial.voice,
+        trial.condition,
+        trial.question,
+        trial.woken ? "yes" : "no",
+        trial.heard ?? "–",
+        trial.woken ? yes(trial.answeredRight) : "–",
+        trial.latencyMs === null && trial.error ? `– (${trial.error})` : ms(trial.latencyMs),
+        trial.followUpHeard ?? "–",
+        trial.woken ? yes(trial.followUpAnsweredRight) : "–",
+        yes(trial.backToWaiting),
         trial.loadAverage.toFixed(2),
       ]),
     ),
@@ -571,10 +860,9 @@ export function markdownOf(run: ConversationRun): string {
   ];
   for (const report of reports) {
     lines.push("", `## ${report.title}`, "");
-    if (!report.measured)
-      lines.push(
-        `${report.reason === NOT_RUN ? "Not measured this time" : "Not yet measured"}: ${report.reason}.`,
-      );
+    if (!report.measured) lines.push(`Not measured this time: ${report.reason}.`);
+    else if ("perHour" in report.figures) lines.push(...falseWakeSection(run, report.figures));
+    else if ("missRate" in report.figures) lines.push(...wakeMissSection(run, report.figures));
     else if ("stop" in report.figures) lines.push(...bargeInSection(run, report.figures));
     else if ("falseStops" in report.figures) lines.push(...falseStopSection(run, report.figures));
     else lines.push(...latencySection(run, report.figures));

@@ -4,11 +4,13 @@
  * "mic" sink, whose monitor listen hears as its microphone; its answers play to the "spk" sink; the bench
  * records both monitors and times everything on one clock. Then, with the answers mixed back into the
  * microphone by a PulseAudio loopback, it counts the answers their own echo stops, and times "stop" and the
- * wake word said over an answer. Writes conversation.md and conversation.json to docs/bench (or --out) and
- * prints the headline of each scenario.
+ * wake word said over an answer. Last, `listen --wake` hears "Samantha, <question>" by six voices, clean and
+ * in noise (its misses), and an hour of other talk (its false wakes). Writes conversation.md and
+ * conversation.json to docs/bench (or --out) and prints the headline of each scenario.
  *
  *   npm run build && npm run bench:conversation
  *   npm run bench:conversation -- --questions 3 --voices flite:slt --echo-answers 2 --barge-ins 1 --out /tmp/bench
+ *   npm run bench:conversation -- --questions 0 --echo-answers 0 --barge-ins 0 --wake-talk-minutes 2 --wake-trials 1 --out /tmp/wake
  *
  * Needs pulseaudio, pulseaudio-utils (pacat, parec, pactl) and libasound2-plugins (ALSA's pulse plugin, for
  * festival's aplay). Not run in CI.
@@ -20,6 +22,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError } from "commander";
 import { activeRms } from "../local-runner/audio/loopback.js";
+import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { concatenated } from "../local-runner/audio/wav.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { defaultVoice } from "../local-runner/speech-out/speaker.js";
@@ -65,6 +68,8 @@ import {
   type ConversationRun,
   type EchoAnswerRecord,
   type EchoSettings,
+  type FalseWakeRecord,
+  type FalseWakeRun,
   headlineOf,
   isFalseStop,
   jsonOf,
@@ -72,7 +77,10 @@ import {
   scenarioReports,
   summarize,
   type TrialRecord,
+  type WakeSettings,
+  type WakeTrialRecord,
   type WelcomeRecord,
+  wakesIn,
 } from "./conversation-report.js";
 
 const root = join(import.meta.dirname, "..");
@@ -97,6 +105,8 @@ interface Options {
   readonly echoBelowSpeechDb: number;
   readonly echoDelayMs: number;
   readonly bargeInWaitMs: number;
+  readonly wakeTalkMinutes: number;
+  readonly wakeTrials: number;
 }
 
 const options = new Command("bench:conversation")
@@ -165,6 +175,18 @@ const options = new Command("bench:conversation")
     parseCount,
     2000,
   )
+  .option(
+    "--wake-talk-minutes <n>",
+    "minutes of other talk played to `listen --wake`, counting its false wakes (0: none)",
+    parseCountOrNone,
+    60,
+  )
+  .option(
+    "--wake-trials <n>",
+    'times each barge-in voice says "Samantha" and a question to `listen --wake`, clean and in noise (0: none)',
+    parseCountOrNone,
+    2,
+  )
   .parse()
   .opts<Options>();
 
@@ -229,12 +251,18 @@ const plain = (text: string) =>
     .replace(/[^a-z0-9]+/g, " ")
     .trim();
 
-/** What `listen` prints, read as it arrives: what it heard, its answers, and each time it listens again. */
+/**
+ * What `listen` prints, read as it arrives: what it heard, its answers, each time it listens again, and with
+ * --wake each time it waits for the word.
+ */
 interface ListenEvent {
-  readonly kind: "heard" | "answer" | "listening";
+  readonly kind: "heard" | "answer" | "listening" | "waiting";
   readonly text: string;
   readonly atMs: number;
 }
+
+/** The live statuses that are written without an end, to be overwritten: "(listening)", `(waiting for "samantha")`. */
+const STATUS = /^\((listening|waiting) ?(for "[^"]*")?\)$/;
 
 class ListenProcess {
   readonly events: ListenEvent[] = [];
@@ -281,6 +309,12 @@ class ListenProcess {
     return this.events.filter((event) => event.kind === "listening");
   }
 
+  /** Where it is: listening, (with --wake) waiting for the word, or answering (an answer printed since). */
+  status(): "listening" | "waiting" | "answering" | undefined {
+    const last = this.events.filter((event) => event.kind !== "heard").at(-1)?.kind;
+    return last === "answer" ? "answering" : last === "heard" ? undefined : last;
+  }
+
   stop(): Promise<void> {
     return this.children.end(this.child, "SIGINT");
   }
@@ -290,14 +324,15 @@ class ListenProcess {
     const parts = (this.pending + text).split(/([\r\n])/);
     this.pending = parts.pop() ?? "";
     // The status is written without an end, to be overwritten: taken as soon as it is whole.
-    if (strip(this.pending).trim() === "(listening)") {
+    if (STATUS.test(strip(this.pending).trim())) {
       parts.push(this.pending, "\r");
       this.pending = "";
     }
     for (let i = 0; i + 1 < parts.length; i += 2) {
       const line = strip(parts[i] as string).trim();
       const final = parts[i + 1] === "\n";
-      if (line === "(listening)") this.events.push({ kind: "listening", text: line, atMs });
+      const status = STATUS.exec(line)?.[1] as "listening" | "waiting" | undefined;
+      if (status) this.events.push({ kind: status, text: line, atMs });
       else if (line.startsWith("you: ") && final)
         this.events.push({ kind: "heard", text: line.slice(5), atMs });
       else if (line.startsWith("guide: ")) this.events.push({ kind: "answer", text: line.slice(7), atMs });
@@ -391,6 +426,23 @@ async function readyAgain(
   );
 }
 
+/** With --wake: the time of listen's first status (listening, or waiting) after its first answer from event `from`. */
+function statusAfterAnswer(listen: ListenProcess, from: number, timeoutMs: number): Promise<number> {
+  return waitUntil(
+    "end of the answer",
+    timeoutMs,
+    () => {
+      const events = listen.events.slice(from);
+      const answer = events.findIndex((event) => event.kind === "answer");
+      if (answer < 0) return undefined;
+      return events.slice(answer).find((event) => event.kind === "listening" || event.kind === "waiting")
+        ?.atMs;
+    },
+    () => listen.ended,
+    50,
+  );
+}
+
 /** Starts listen and waits through its welcome until it listens. */
 async function startListen(
   children: Children,
@@ -475,7 +527,10 @@ interface Asked {
   readonly events: readonly ListenEvent[];
 }
 
-/** One question asked and its answer heard out; the listen process is stopped if it did not answer in time. */
+/**
+ * One question asked and its answer heard out. With `wake`, listen runs with --wake, whose "(listening)" on
+ * waking comes before the answer: it is ready again at its first status after the answer's text.
+ */
 async function ask(
   index: number,
   question: Question,
@@ -484,6 +539,7 @@ async function ask(
   pulse: PrivatePulse,
   microphone: Device,
   speaker: Device,
+  wake = false,
 ): Promise<Asked> {
   const record = {
     index,
@@ -558,7 +614,9 @@ async function ask(
   const latencyMs = timeOf(speaker, onset) - questionEndMs;
   let readyAt: number | null;
   try {
-    readyAt = await readyAgain(listen, seen, speaker, options.turnTimeout);
+    readyAt = wake
+      ? await statusAfterAnswer(listen, eventsBefore, options.turnTimeout)
+      : await readyAgain(listen, seen, speaker, options.turnTimeout);
   } catch (error) {
     if (error instanceof BenchAborted) throw error;
     readyAt = null;
@@ -877,6 +935,308 @@ async function bargeIn(
   };
 }
 
+/**
+ * The other talk's voices: listen's own (festival SLT), and voices bench:wake holds out of its tuning. Its
+ * texts: Debian's license texts (always installed) and the skill's answers.
+ */
+const TALKERS: readonly SynthVoice[] = [
+  "festival:cmu_us_slt_arctic_hts",
+  "flite:rms",
+  "flite:kal",
+  "espeak:en-gb",
+  "espeak:en-us+f3",
+];
+const LICENSES = "/usr/share/common-licenses";
+const TALK_TEXTS = ["GPL-3", "GPL-2", "LGPL-2.1", "GFDL-1.3"];
+/** A stretch of talk read at once: a few sentences, so the talk can pause between them after a wake. */
+const TALK_CHARS = 300;
+/** The noise under the wake trials' words in their noisy condition, by voice and repeat, and its level. */
+const WAKE_NOISES: readonly NoiseKind[] = ["babble", "pink"];
+const WAKE_SNR_DB = 10;
+/** Noise starts this long before each word said in it, as a room's noise would. */
+const NOISE_LEAD_MS = 300;
+
+/** Speech with noise under it at WAKE_SNR_DB (over the speech itself), from NOISE_LEAD_MS before it. */
+function inNoise(speech: Int16Array, kind: NoiseKind | undefined, seed: number): Int16Array {
+  if (!kind) return speech;
+  const padded = new Int16Array((RATE * NOISE_LEAD_MS) / 1000 + speech.length);
+  padded.set(speech, padded.length - speech.length);
+  // withNoise sets the ratio over all it is given: the lead's silence is made up for.
+  return withNoise(padded, kind, WAKE_SNR_DB + 10 * Math.log10(speech.length / padded.length), seed);
+}
+
+/** Runs of whole sentences up to about TALK_CHARS characters each. */
+function stretchesOf(text: string): string[] {
+  const stretches: string[] = [];
+  let current = "";
+  for (const sentence of sentencesOf(text.replace(/\s+/g, " ").trim())) {
+    if (current && current.length + sentence.length > TALK_CHARS) {
+      stretches.push(current);
+      current = "";
+    }
+    current = current ? `${current} ${sentence}` : sentence;
+  }
+  if (current) stretches.push(current);
+  return stretches;
+}
+
+/** A stretch of other talk as played, and the pause after it. */
+interface TalkStretch {
+  readonly text: string;
+  readonly voice: SynthVoice;
+  readonly babble: boolean;
+  readonly pcm: Int16Array;
+  readonly gapMs: number;
+}
+
+/**
+ * At least `minutes` of other talk: a stretch of the skill's answers (without the sentences naming Samantha,
+ * which would be true wakes) for every three of license text, read by the talkers in turn, one in four under
+ * babble at 10 dB.
+ */
+function synthesizeTalk(minutes: number): TalkStretch[] {
+  const answers = faq.flatMap((entry) =>
+    stretchesOf(
+      sentencesOf(entry.answer)
+        .filter((sentence) => !/samantha/i.test(sentence))
+        .join(" "),
+    ),
+  );
+  const licenses = TALK_TEXTS.flatMap((name) =>
+    readFileSync(join(LICENSES, name), "utf8")
+      .split(/\n\s*\n/)
+      .filter((paragraph) => paragraph.split(/\s+/).length >= 8 && !/samantha/i.test(paragraph))
+      .flatMap(stretchesOf),
+  );
+  const talk: TalkStretch[] = [];
+  let samples = 0;
+  let reported = 0;
+  for (let index = 0; samples < minutes * 60 * RATE; index++) {
+    if (abort.signal.aborted) throw new BenchAborted("stopped by Ctrl-C");
+    const text =
+      index % 4 === 0
+        ? (answers[(index / 4) % answers.length] as string)
+        : (licenses[(index - Math.ceil(index / 4)) % licenses.length] as string);
+    const voice = TALKERS[index % TALKERS.length] as SynthVoice;
+    const babble = index % 8 === 3 || index % 8 === 4;
+    const speech = trimSilence(synthesize(text, voice), RATE);
+    const pcm = babble ? withNoise(speech, "babble", WAKE_SNR_DB, index) : speech;
+    talk.push({ text, voice, babble, pcm, gapMs: 300 + (index % 5) * 200 });
+    samples += pcm.length;
+    if (samples - reported >= 5 * 60 * RATE) {
+      reported = samples;
+      process.stderr.write(`  ${Math.floor(samples / RATE / 60)} of ${minutes} minutes of other talk made\n`);
+    }
+  }
+  return talk;
+}
+
+/** What `listen --wake` hears in one trial: the word and a question, a follow-up, then "stop". */
+interface WakeTrialSpeech {
+  readonly voice: SynthVoice;
+  readonly condition: string;
+  readonly question: Question;
+  readonly followUp: Question;
+  readonly stop: Int16Array;
+}
+
+/**
+ * For each barge-in voice and repeat, clean and in noise (babble and pink by turns): "Samantha, <question>"
+ * in one breath, a follow-up question and "stop", all in the trial's condition. Questions spread over the FAQ.
+ */
+function synthesizeWakeTrials(): WakeTrialSpeech[] {
+  const trials: WakeTrialSpeech[] = [];
+  const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
+  for (const [v, voice] of options.bargeInVoices.entries())
+    for (let repeat = 0; repeat < options.wakeTrials; repeat++)
+      for (const noise of [undefined, WAKE_NOISES[(v + repeat) % WAKE_NOISES.length]]) {
+        const k = trials.length;
+        const seed = 1000 + k;
+        const entry = faq[(k * 7) % faq.length] as (typeof faq)[number];
+        const next = faq[(k * 7 + 5) % faq.length] as (typeof faq)[number];
+        const spoken = (text: string, seedOffset: number) =>
+          inNoise(trimSilence(synthesize(text, voice), RATE), noise, seed + seedOffset);
+        const question = (pcm: Int16Array, of: (typeof faq)[number], text: string): Question => ({
+          faqId: of.id,
+          text,
+          answer: of.answer,
+          voice,
+          pcm,
+        });
+        const said = `Samantha, ${lowerFirst(entry.question)}`;
+        trials.push({
+          voice,
+          condition: noise ? `${noise} ${WAKE_SNR_DB} dB` : "clean",
+          question: question(spoken(said, 0), entry, said),
+          followUp: question(spoken(next.question, 100), next, next.question),
+          stop: spoken("stop", 200),
+        });
+      }
+  return trials;
+}
+
+/** `listen --wake` started and waiting for the word (it says nothing first). */
+async function startWaking(
+  children: Children,
+  pulse: PrivatePulse,
+): Promise<{ listen: ListenProcess; startToWaitingMs: number }> {
+  const listen = new ListenProcess(children, pulse.env, [...options.listenArg, "--wake"]);
+  try {
+    const waiting = await waitUntil(
+      "its waiting status",
+      options.welcomeTimeout,
+      () => listen.events.find((event) => event.kind === "waiting"),
+      () => listen.ended,
+    );
+    return { listen, startToWaitingMs: waiting.atMs - listen.startedAt };
+  } catch (error) {
+    await listen.stop();
+    throw error;
+  }
+}
+
+/**
+ * Is listen waiting for the word within `ms`, having shown it waits since event `from` (true), or not (false:
+ * it ended, or is still in a session).
+ */
+async function waitingWithin(listen: ListenProcess, ms: number, from = 0): Promise<boolean> {
+  try {
+    await waitUntil(
+      "listen to wait for the word again",
+      ms,
+      () =>
+        listen.status() === "waiting" && listen.events.slice(from).some((event) => event.kind === "waiting")
+          ? true
+          : undefined,
+      () => listen.ended,
+      50,
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof BenchAborted) throw error;
+    return false;
+  }
+}
+
+/**
+ * One wake trial with listen waiting: "Samantha, <question>", then once answered a follow-up without the
+ * word, then "stop". Returns its record and whether listen was left waiting for the next.
+ */
+async function wakeTrial(
+  index: number,
+  speech: WakeTrialSpeech,
+  listen: ListenProcess,
+  stage: Stage,
+): Promise<{ record: WakeTrialRecord; listenLeft: boolean }> {
+  const { children, pulse, microphone, speaker } = stage;
+  const eventsBefore = listen.events.length;
+  const asked = await ask(index, speech.question, listen, children, pulse, microphone, speaker, true);
+  const first = {
+    voice: speech.voice,
+    condition: speech.condition,
+    question: speech.question.text,
+    // It waited before the word: any "(listening)" since is its waking.
+    woken: listen.events.slice(eventsBefore).some((event) => event.kind === "listening"),
+    latencyMs: asked.trial.latencyMs,
+    heard: asked.trial.heard,
+    answeredRight: asked.trial.answeredRight,
+    followUp: speech.followUp.text,
+    loadAverage: asked.trial.loadAverage,
+    ...(asked.trial.error ? { error: asked.trial.error } : {}),
+  };
+  const notAsked = { followUpHeard: null, followUpLatencyMs: null, followUpAnsweredRight: false };
+  // Missed, not answered, or the session over already: nothing more to ask.
+  if (!asked.answer || listen.status() !== "listening")
+    return {
+      record: { ...first, ...notAsked, backToWaiting: null },
+      listenLeft: await waitingWithin(listen, options.turnTimeout),
+    };
+  await sleep(400);
+  const followUp = await ask(index, speech.followUp, listen, children, pulse, microphone, speaker, true);
+  const second = {
+    followUpHeard: followUp.trial.heard,
+    followUpLatencyMs: followUp.trial.latencyMs,
+    followUpAnsweredRight: followUp.trial.answeredRight,
+  };
+  if (listen.status() !== "listening")
+    return {
+      record: { ...first, ...second, backToWaiting: null },
+      listenLeft: await waitingWithin(listen, options.turnTimeout),
+    };
+  await sleep(400);
+  const stopFrom = listen.events.length;
+  await playInto(children, pulse, MIC_SINK, speech.stop, (speech.stop.length * 1000) / RATE + 10_000);
+  // The goodbye is short: back to waiting within the answer's wait, or "stop" was not obeyed.
+  const backToWaiting = await waitingWithin(listen, options.answerTimeout, stopFrom);
+  return {
+    record: { ...first, ...second, backToWaiting },
+    listenLeft: backToWaiting || (await waitingWithin(listen, options.turnTimeout)),
+  };
+}
+
+/**
+ * The other talk played stretch by stretch while listen waits. After a wake the talk pauses until listen
+ * waits again (its session ended by silence), and what it heard and answered meanwhile is kept.
+ */
+async function falseWakes(
+  talk: readonly TalkStretch[],
+  waiting: () => Promise<ListenProcess>,
+  stage: Stage,
+): Promise<FalseWakeRun> {
+  const { children, pulse } = stage;
+  let talkMs = 0;
+  let babbleMs = 0;
+  let waitingTalkMs = 0;
+  let reported = 0;
+  const wakes: FalseWakeRecord[] = [];
+  for (const stretch of talk) {
+    const listen = await waiting();
+    const eventsBefore = listen.events.length;
+    const lengthMs = (stretch.pcm.length * 1000) / RATE;
+    const playedFrom = performance.now();
+    await playInto(children, pulse, MIC_SINK, stretch.pcm, lengthMs + 10_000);
+    await sleep(stretch.gapMs);
+    const talkBefore = talkMs;
+    talkMs += lengthMs;
+    if (stretch.babble) babbleMs += lengthMs;
+    const woke = () => wakesIn([{ kind: "waiting", atMs: 0 }, ...listen.events.slice(eventsBefore)]);
+    const firstWake = woke()[0];
+    if (firstWake === undefined) waitingTalkMs += lengthMs;
+    else {
+      // Only the talk up to the first wake was heard while waiting.
+      waitingTalkMs += Math.min(lengthMs, Math.max(0, firstWake - playedFrom));
+      const back = await waitingWithin(listen, options.turnTimeout);
+      const events = listen.events.slice(eventsBefore);
+      for (const wakeAt of woke()) {
+        const session = events.filter((event) => event.atMs >= wakeAt);
+        const end = session.find((event) => event.kind === "waiting");
+        const within = session.filter((event) => !end || event.atMs < end.atMs);
+        const texts = (kind: ListenEvent["kind"]) =>
+          within.filter((event) => event.kind === kind).map((event) => event.text.slice(0, 60));
+        wakes.push({
+          atTalkMs: talkBefore + Math.min(lengthMs, Math.max(0, wakeAt - playedFrom)),
+          voice: stretch.voice,
+          babble: stretch.babble,
+          during: stretch.text.slice(0, 60),
+          heard: texts("heard"),
+          answers: texts("answer"),
+          backToWaitingMs: end ? end.atMs - wakeAt : null,
+        });
+        process.stderr.write(
+          `false wake ${wakes.length} at ${(talkMs / 60_000).toFixed(1)} min of talk (${stretch.voice}): heard "${texts("heard").join(" / ")}"${back ? "" : "; not waiting again"}\n`,
+        );
+      }
+    }
+    if (talkMs - reported >= 5 * 60_000) {
+      reported = talkMs;
+      process.stderr.write(
+        `other talk: ${(talkMs / 60_000).toFixed(0)} min played, ${wakes.length} false wakes\n`,
+      );
+    }
+  }
+  return { talkMs, babbleMs, waitingTalkMs, sentences: talk.length, wakes };
+}
+
 /** What each answer lasts when played to its end: its sentences made by listen's synthesizer, as its speaker does. */
 async function naturalLengthsMs(texts: readonly string[]): Promise<Map<string, number>> {
   const voiceAt = options.listenArg.indexOf("--voice");
@@ -908,13 +1268,24 @@ async function measure(children: Children): Promise<ConversationRun> {
   const echoQuestions = synthesizeQuestions(chosenQuestions(options.echoAnswers), askerVoice);
   const longQuestions = options.bargeIns > 0 ? synthesizeQuestions(LONG_ANSWERS, askerVoice) : [];
   const interjections = options.bargeIns > 0 ? synthesizeInterjections() : [];
+  const wakeRun = options.wakeTrials > 0 || options.wakeTalkMinutes > 0;
+  if (wakeRun)
+    process.stderr.write(
+      `synthesizing ${options.wakeTrials * 2 * options.bargeInVoices.length} wake trials and ${options.wakeTalkMinutes} minutes of other talk\n`,
+    );
+  const wakeSpeech = options.wakeTrials > 0 ? synthesizeWakeTrials() : [];
+  const talk = options.wakeTalkMinutes > 0 ? synthesizeTalk(options.wakeTalkMinutes) : [];
   const pulse = await startPulse(children);
   const welcomes: WelcomeRecord[] = [];
   const trials: TrialRecord[] = [];
   const echoAnswers: EchoAnswerRecord[] = [];
   const bargeIns: BargeInRecord[] = [];
   const spokenAnswers: Array<string | null> = [];
+  const wakeTrials: WakeTrialRecord[] = [];
+  let falseWakeRun: FalseWakeRun | null = null;
+  let wake: WakeSettings | null = null;
   let listen: ListenProcess | undefined;
+  let waking: ListenProcess | undefined;
   let clockCheckMs: number[] = [];
   let echo: EchoSettings | null = null;
   let saidToMicMs: number[] = [];
@@ -1001,8 +1372,9 @@ async function measure(children: Children): Promise<ConversationRun> {
       );
       if (trial.latencyMs === null) await drop();
     }
+    let loopback: ReturnType<typeof loadEchoLoopback> | undefined;
     if (userSink) {
-      const loopback = loadEchoLoopback(pulse, options.echoDelayMs);
+      loopback = loadEchoLoopback(pulse, options.echoDelayMs);
       unload.push(loopback.unload);
       // Silent until the answers' level is known: from what listen has said so far (its welcome at least).
       loopback.mute();
@@ -1078,7 +1450,71 @@ async function measure(children: Children): Promise<ConversationRun> {
         if (!listenLeft) await drop();
       }
     }
+    if (wakeRun) {
+      // listen --wake alone hears the microphone now, and its answers are not echoed into it.
+      await drop();
+      loopback?.mute();
+      let restarts = 0;
+      let startToWaitingMs: number | null = null;
+      /** The listen --wake process, waiting for the word: started again if it ended or never went back. */
+      const waiting = async (): Promise<ListenProcess> => {
+        if (waking && waking.status() === "waiting" && !waking.ended) return waking;
+        if (waking) {
+          restarts++;
+          process.stderr.write(
+            `${waking.ended ?? "listen --wake did not go back to waiting"}; starting it again\n`,
+          );
+          await waking.stop();
+          waking = undefined;
+        }
+        try {
+          const started = await startWaking(children, pulse);
+          startToWaitingMs ??= started.startToWaitingMs;
+          waking = started.listen;
+          return waking;
+        } catch (error) {
+          if (error instanceof BenchAborted || startToWaitingMs !== null) throw error;
+          throw new BenchSetupError(`listen --wake could not start: ${(error as Error).message}`);
+        }
+      };
+      for (const [index, speech] of wakeSpeech.entries()) {
+        const current = await waiting();
+        await sleep(400);
+        const { record, listenLeft } = await wakeTrial(index, speech, current, stage);
+        wakeTrials.push(record);
+        process.stderr.write(
+          `wake ${index + 1}/${wakeSpeech.length} ${speech.voice} ${speech.condition}: ${
+            record.woken
+              ? `woken, ${record.latencyMs === null ? record.error : `${Math.round(record.latencyMs)} ms`}`
+              : "missed"
+          }${record.answeredRight ? "" : ` (heard "${record.heard ?? ""}")`}; follow-up ${
+            record.followUpAnsweredRight ? "answered" : "not answered"
+          }; ${record.backToWaiting ? "waiting again after stop" : "not waiting after stop"}\n`,
+        );
+        if (!listenLeft && waking) {
+          await waking.stop();
+          waking = undefined;
+          restarts++;
+        }
+      }
+      if (talk.length > 0) {
+        process.stderr.write(`playing ${options.wakeTalkMinutes} minutes of other talk to listen --wake\n`);
+        falseWakeRun = await falseWakes(talk, waiting, stage);
+      }
+      wake = {
+        command: ["her-faq listen", ...options.listenArg, "--wake"].join(" "),
+        startToWaitingMs: startToWaitingMs === null ? null : round(startToWaitingMs),
+        voices: wakeSpeech.length > 0 ? options.bargeInVoices : [],
+        repeats: options.wakeTrials,
+        conditions: [...new Set(wakeSpeech.map((speech) => speech.condition))],
+        talkers: talk.length > 0 ? TALKERS : [],
+        texts: talk.length > 0 ? [...TALK_TEXTS, "the skill's answers"] : [],
+        talkMinutes: options.wakeTalkMinutes,
+        restarts,
+      };
+    }
   } finally {
+    await waking?.stop();
     await listen?.stop();
     for (const undo of unload.reverse()) undo();
     await children.endAll();
@@ -1116,6 +1552,9 @@ async function measure(children: Children): Promise<ConversationRun> {
     trials,
     echoAnswers,
     bargeIns,
+    wake,
+    wakeTrials,
+    falseWakes: falseWakeRun,
   };
 }
 
@@ -1143,7 +1582,7 @@ async function main(): Promise<void> {
   writeFileSync(join(options.out, "conversation.json"), jsonOf(run));
   for (const report of scenarioReports(run)) process.stdout.write(`${report.title}: ${headlineOf(report)}\n`);
   const gaps = scenarioReports(run).find((report) => report.id === "latency");
-  if (gaps?.measured && "latencyMs" in gaps.figures) {
+  if (gaps?.measured && "startToWelcomeMs" in gaps.figures) {
     const { welcomeToReadyMs, startToWelcomeMs, sentenceGapsMs } = gaps.figures;
     const median = (value: { median: number } | null) => (value ? `${Math.round(value.median)} ms` : "–");
     process.stdout.write(

@@ -19,12 +19,15 @@ import {
   type BargeInRecord,
   type ConversationRun,
   type EchoAnswerRecord,
+  type FalseWakeRecord,
   isFalseStop,
   jsonOf,
   markdownOf,
   scenarioReports,
   summarize,
   type TrialRecord,
+  type WakeTrialRecord,
+  wakesIn,
 } from "../bench/conversation-report.js";
 
 const RATE = 16_000;
@@ -178,6 +181,9 @@ describe("the report", () => {
     trials: [trial(0, "flite:slt", 1600), trial(1, "flite:awb", 1800), trial(2, "flite:awb", null)],
     echoAnswers: [],
     bargeIns: [],
+    wake: null,
+    wakeTrials: [],
+    falseWakes: null,
   };
 
   it("shows the measured latency against the target, and counts an unanswered question as asked", () => {
@@ -192,7 +198,7 @@ describe("the report", () => {
     expect(markdown).toContain("starts 0, 6 ms\nlater at the speaker");
   });
 
-  it("lists the scenarios it cannot measure yet, with a reason and no figures", () => {
+  it("says which scenarios this run did not measure, and why, with no figures", () => {
     const reports = scenarioReports(run);
     expect(reports.map((report) => report.id)).toEqual([
       "latency",
@@ -206,8 +212,11 @@ describe("the report", () => {
       expect(report).not.toHaveProperty("figures");
     }
     const markdown = markdownOf(run);
-    expect(markdown).toContain("## False wakes per hour\n\nNot yet measured: needs `listen --wake`");
-    // A run without the echo loopback did not measure barge-in, which is no longer "not yet" possible.
+    expect(markdown).toContain(
+      "## False wakes per hour\n\nNot measured this time: this run played no other talk to `listen --wake` (--wake-talk-minutes 0).",
+    );
+    expect(markdown).toContain("| Wake-word misses | not run this time |");
+    expect(markdown).toContain("(--wake-trials 0)");
     expect(markdown).toContain("| Barge-in: stop during an answer | not run this time |");
     expect(markdown).toContain("## False stops from the answer's own echo\n\nNot measured this time:");
     const json = JSON.parse(jsonOf(run));
@@ -299,5 +308,149 @@ describe("a false stop", () => {
     // No answer, or no natural length: nothing to judge by but what listen printed.
     expect(isFalseStop(null, 19_155, null, 300)).toBe(false);
     expect(isFalseStop(4000, null, null, 300)).toBe(false);
+  });
+});
+
+describe("waking", () => {
+  it("counts a change from waiting to listening as a wake, not the listening after an answer in its session", () => {
+    const statuses = [
+      { kind: "waiting", atMs: 0 },
+      { kind: "listening", atMs: 1000 },
+      { kind: "heard", atMs: 1500 },
+      { kind: "answer", atMs: 1600 },
+      { kind: "listening", atMs: 9000 },
+      { kind: "waiting", atMs: 20_000 },
+      { kind: "listening", atMs: 30_000 },
+    ];
+    expect(wakesIn(statuses)).toEqual([1000, 30_000]);
+    // A plain listen, never waiting, never wakes.
+    expect(wakesIn(statuses.slice(1, 5))).toEqual([]);
+  });
+});
+
+describe("the wake scenarios' report", () => {
+  const base: ConversationRun = {
+    settings: {
+      date: "2026-01-01",
+      cores: 2,
+      platform: "linux/x64",
+      node: "22.0.0",
+      command: "her-faq listen",
+      revision: "abc1234",
+      voices: [],
+      questions: [],
+      noiseDbfs: -60,
+      loadAverage: [1, 1.5],
+      sentenceGapMs: 350,
+      clockCheckMs: [0.4],
+      echo: null,
+    },
+    welcomes: [],
+    trials: [],
+    echoAnswers: [],
+    bargeIns: [],
+    wake: {
+      command: "her-faq listen --wake",
+      startToWaitingMs: 3000,
+      voices: ["flite:slt", "flite:awb"],
+      repeats: 1,
+      conditions: ["clean", "babble 10 dB"],
+      talkers: ["flite:rms", "espeak:en-gb"],
+      texts: ["GPL-3", "the skill's answers"],
+      talkMinutes: 90,
+      restarts: 0,
+    },
+    wakeTrials: [],
+    falseWakes: null,
+  };
+  const falseWake = (atTalkMs: number): FalseWakeRecord => ({
+    atTalkMs,
+    voice: "flite:rms",
+    babble: true,
+    during: "This License applies to any program",
+    heard: ["this license applies"],
+    answers: ["Sorry, I didn't catch that"],
+    backToWaitingMs: 21_500,
+  });
+  const trial = (
+    voice: string,
+    condition: string,
+    woken: boolean,
+    latencyMs: number | null,
+    rest: Partial<WakeTrialRecord> = {},
+  ): WakeTrialRecord => ({
+    voice,
+    condition,
+    question: "Samantha, who stars in Her?",
+    woken,
+    latencyMs,
+    heard: woken ? "who stars in her" : null,
+    answeredRight: woken,
+    followUp: "How long is Her?",
+    followUpHeard: woken ? "how long is her" : null,
+    followUpLatencyMs: woken ? 700 : null,
+    followUpAnsweredRight: woken,
+    backToWaiting: woken ? true : null,
+    loadAverage: 0.5,
+    ...rest,
+  });
+
+  it("gives false wakes per hour of the talk heard while waiting, against the 0.5 per hour bar", () => {
+    // 90 minutes played, 80 heard while waiting (the rest in sessions the wakes opened): 2 wakes → 1.5 per hour.
+    const run = {
+      ...base,
+      falseWakes: {
+        talkMs: 90 * 60_000,
+        babbleMs: 30 * 60_000,
+        waitingTalkMs: 80 * 60_000,
+        sentences: 700,
+        wakes: [falseWake(10 * 60_000), falseWake(50 * 60_000)],
+      },
+    };
+    const markdown = markdownOf(run);
+    expect(markdown).toContain(
+      "| False wakes per hour | 2 in 1.33 h of other talk (0.50 h of it in babble): 1.50 per hour (misses the 0.5 per hour target) |",
+    );
+    expect(markdown).toContain(
+      "| 2 | 50.0 | flite:rms | yes | This License applies to any program | this license applies | Sorry, I didn't catch that | 21.5 |",
+    );
+    const json = JSON.parse(jsonOf(run));
+    expect(json.scenarios[1]).toMatchObject({ id: "false-wakes", measured: true, figures: { wakes: 2 } });
+    expect(json.scenarios[1].figures.perHour).toBeCloseTo(1.5, 5);
+    // None in an hour meets it.
+    const quiet = { ...run, falseWakes: { ...run.falseWakes, waitingTalkMs: 60 * 60_000, wakes: [] } };
+    expect(markdownOf(quiet)).toContain("0.00 per hour (meets the 0.5 per hour target)");
+  });
+
+  it("counts the words missed, by condition and voice, against the 5% bar, and times only the wakes", () => {
+    const run = {
+      ...base,
+      wakeTrials: [
+        trial("flite:slt", "clean", true, 600),
+        trial("flite:slt", "babble 10 dB", true, 900, { followUpAnsweredRight: false, backToWaiting: false }),
+        trial("flite:awb", "clean", true, 800, { answeredRight: false }),
+        trial("flite:awb", "babble 10 dB", false, null, { error: "no answer within 15 s" }),
+      ],
+    };
+    const markdown = markdownOf(run);
+    expect(markdown).toContain(
+      "| Wake-word misses | 1 of 4 missed (25.0%, misses the 5.0% target), 2 answered right; answer 800 ms after the question (median) |",
+    );
+    expect(markdown).toContain("| babble 10 dB | 1 of 2 |");
+    expect(markdown).toContain("| flite:slt | 0 of 2 |");
+    expect(markdown).toContain("| end of question after the word → answer | 3 | 800 | 900 | 600 | 900 |");
+    expect(markdown).toContain('back to waiting after "stop": 2 of 3.');
+    expect(markdown).toContain(
+      "| 4 | flite:awb | babble 10 dB | Samantha, who stars in Her? | no | – | – | – (no answer within 15 s) |",
+    );
+    const json = JSON.parse(jsonOf(run));
+    expect(json.scenarios[2].figures).toMatchObject({
+      trials: 4,
+      missed: 1,
+      followUpsAnsweredRight: 2,
+      meetsTarget: false,
+    });
+    const allWoken = { ...run, wakeTrials: run.wakeTrials.slice(0, 3) };
+    expect(markdownOf(allWoken)).toContain("0 of 3 missed (0.0%, meets the 5.0% target)");
   });
 });
