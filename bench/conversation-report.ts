@@ -188,7 +188,7 @@ export interface FalseWakeRun {
   readonly babbleMs: number;
   /** The speech heard while listen was waiting: the talk up to each wake, none while a session was open. */
   readonly waitingTalkMs: number;
-  readonly sentences: number;
+  readonly stretches: number;
   readonly wakes: readonly FalseWakeRecord[];
 }
 
@@ -637,13 +637,13 @@ function falseWakeSection(run: ConversationRun, figures: FalseWakeFigures): stri
   return [
     `\`${wake?.command ?? "her-faq listen --wake"}\` waits for the wake word while other talk is played into the microphone`,
     `device in real time: ${wake?.texts.join(", ") || "–"} and the skill's own answers without the sentences that`,
-    `name Samantha, sentence by sentence, read in turn by ${wake?.talkers.join(", ") || "–"}, one sentence in four`,
-    "under babble at 10 dB SNR, with pauses of 0.3 to 1.1 s between them. Each change of listen's status from",
+    `name Samantha, a few sentences at a time, read in turn by ${wake?.talkers.join(", ") || "–"}, one stretch in`,
+    "four under babble at 10 dB SNR, with pauses of 0.3 to 1.1 s between them. Each change of listen's status from",
     "waiting to listening is a wake; after one the talk pauses until listen waits again, and only the talk heard",
     "while it waited counts.",
     "",
     `False wakes: ${figures.wakes} in ${figures.waitingHours.toFixed(2)} h of talk heard while waiting ` +
-      `(${figures.talkHours.toFixed(2)} h played in ${run.falseWakes?.sentences ?? 0} stretches, ${figures.babbleHours.toFixed(2)} h of it in babble): ` +
+      `(${figures.talkHours.toFixed(2)} h played in ${run.falseWakes?.stretches ?? 0} stretches, ${figures.babbleHours.toFixed(2)} h of it in babble): ` +
       `${figures.perHour?.toFixed(2) ?? "–"} per hour. Target: at most ${figures.targetPerHour} per hour${verdict}`,
     ...(wakes.length === 0
       ? []
@@ -835,6 +835,15 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
   return lines;
 }
 
+/** How `listen --wake` was run: the wake scenarios' own process. */
+function wakeLine(wake: WakeSettings): string {
+  const started =
+    wake.startToWaitingMs === null
+      ? ""
+      : `, waiting ${(wake.startToWaitingMs / 1000).toFixed(1)} s after its start`;
+  return `\`${wake.command}\` in a process of its own${started}, started again ${wake.restarts} times.`;
+}
+
 /** conversation.md: what was run, the scenarios at a glance, then a section each. */
 export function markdownOf(run: ConversationRun): string {
   const { settings } = run;
@@ -851,6 +860,7 @@ export function markdownOf(run: ConversationRun): string {
     `at ${settings.revision};`,
     `${settings.questions.length} questions × ${settings.voices.length} voices (${settings.voices.join(", ")}),`,
     `microphone noise floor ${settings.noiseDbfs} dBFS, load average ${settings.loadAverage.join(" → ")}.`,
+    ...(run.wake ? ["", wakeLine(run.wake)] : []),
     "",
     "## Scenarios",
     "",

@@ -1234,7 +1234,7 @@ async function falseWakes(
       );
     }
   }
-  return { talkMs, babbleMs, waitingTalkMs, sentences: talk.length, wakes };
+  return { talkMs, babbleMs, waitingTalkMs, stretches: talk.length, wakes };
 }
 
 /** What each answer lasts when played to its end: its sentences made by listen's synthesizer, as its speaker does. */

@@ -403,7 +403,7 @@ describe("the wake scenarios' report", () => {
         talkMs: 90 * 60_000,
         babbleMs: 30 * 60_000,
         waitingTalkMs: 80 * 60_000,
-        sentences: 700,
+        stretches: 700,
         wakes: [falseWake(10 * 60_000), falseWake(50 * 60_000)],
       },
     };
@@ -440,6 +440,9 @@ describe("the wake scenarios' report", () => {
     expect(markdown).toContain("| flite:slt | 0 of 2 |");
     expect(markdown).toContain("| end of question after the word → answer | 3 | 800 | 900 | 600 | 900 |");
     expect(markdown).toContain('back to waiting after "stop": 2 of 3.');
+    expect(markdown).toContain(
+      "`her-faq listen --wake` in a process of its own, waiting 3.0 s after its start, started again 0 times.",
+    );
     expect(markdown).toContain(
       "| 4 | flite:awb | babble 10 dB | Samantha, who stars in Her? | no | – | – | – (no answer within 15 s) |",
     );
