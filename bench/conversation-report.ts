@@ -136,7 +136,7 @@ export interface WakeSettings {
   readonly voices: readonly string[];
   readonly repeats: number;
   readonly conditions: readonly string[];
-  /** The other talk: who read it, what, and how much of it was asked for. */
+  /** The other talk: who read it, what besides the skill's own answers, and how much of it was asked for. */
   readonly talkers: readonly string[];
   readonly texts: readonly string[];
   readonly talkMinutes: number;
@@ -472,6 +472,7 @@ export type ScenarioReport =
   | (Titled & { readonly measured: true; readonly figures: FalseStopFigures })
   | (Titled & { readonly measured: false; readonly reason: string });
 
+const NO_QUESTIONS = "this run asked the plain `listen` no questions (--questions 0)";
 const NO_ECHO = "this run had no echo loopback (--echo-answers 0 and --barge-ins 0)";
 const NO_TALK = "this run played no other talk to `listen --wake` (--wake-talk-minutes 0)";
 const NO_WAKE_TRIALS = "this run said no wake word to `listen --wake` (--wake-trials 0)";
@@ -480,7 +481,10 @@ export function scenarioReports(run: ConversationRun): ScenarioReport[] {
   return SCENARIOS.map((scenario): ScenarioReport => {
     const { id, title } = scenario;
     const notRun = (reason: string): ScenarioReport => ({ id, title, measured: false, reason });
-    if (id === "latency") return { id, title, measured: true, figures: latencyFigures(run) };
+    if (id === "latency")
+      return run.trials.length === 0 && run.welcomes.length === 0
+        ? notRun(NO_QUESTIONS)
+        : { id, title, measured: true, figures: latencyFigures(run) };
     if (id === "false-wakes")
       return run.falseWakes === null || run.falseWakes.talkMs === 0
         ? notRun(NO_TALK)
@@ -636,7 +640,7 @@ function falseWakeSection(run: ConversationRun, figures: FalseWakeFigures): stri
   const verdict = figures.meetsTarget === null ? "." : figures.meetsTarget ? ": met." : ": not met.";
   return [
     `\`${wake?.command ?? "her-faq listen --wake"}\` waits for the wake word while other talk is played into the microphone`,
-    `device in real time: ${wake?.texts.join(", ") || "–"} and the skill's own answers without the sentences that`,
+    `device in real time: Debian's license texts (${wake?.texts.join(", ") || "–"}) and the skill's own answers without the sentences that`,
     `name Samantha, a few sentences at a time, read in turn by ${wake?.talkers.join(", ") || "–"}, one stretch in`,
     "four under babble at 10 dB SNR, with pauses of 0.3 to 1.1 s between them. Each change of listen's status from",
     "waiting to listening is a wake; after one the talk pauses until listen waits again, and only the talk heard",
@@ -682,7 +686,7 @@ function wakeMissSection(run: ConversationRun, figures: WakeMissFigures): string
   const yes = (value: boolean | null) => (value === null ? "–" : value ? "yes" : "no");
   return [
     `\`${wake?.command ?? "her-faq listen --wake"}\`, waiting, hears "Samantha, <question>" in one breath, by`,
-    `${wake?.voices.length ?? 0} voices ${wake?.repeats ?? 0} times in each condition (${wake?.conditions.join(", ") || "–"};`,
+    `${wake?.voices.length ?? 0} voices ${wake?.repeats ?? 0} time(s) in each condition (${wake?.conditions.join(", ") || "–"};`,
     "the noise under every word said, from 300 ms before it). Once answered, a follow-up question without the",
     'word, then "stop". Missed: listen did not go from waiting to listening. Latency: from the question\'s last',
     "sample at the microphone device to its answer's first sound at the speaker device.",

@@ -1485,11 +1485,17 @@ async function measure(children: Children): Promise<ConversationRun> {
         process.stderr.write(
           `wake ${index + 1}/${wakeSpeech.length} ${speech.voice} ${speech.condition}: ${
             record.woken
-              ? `woken, ${record.latencyMs === null ? record.error : `${Math.round(record.latencyMs)} ms`}`
+              ? `woken, ${record.latencyMs === null ? record.error : `${Math.round(record.latencyMs)} ms`}${
+                  record.answeredRight ? "" : ` (heard "${record.heard ?? ""}")`
+                }; follow-up ${record.followUpAnsweredRight ? "answered" : "not answered"}; ${
+                  record.backToWaiting === null
+                    ? "no stop said"
+                    : record.backToWaiting
+                      ? "waiting again after stop"
+                      : "not waiting after stop"
+                }`
               : "missed"
-          }${record.answeredRight ? "" : ` (heard "${record.heard ?? ""}")`}; follow-up ${
-            record.followUpAnsweredRight ? "answered" : "not answered"
-          }; ${record.backToWaiting ? "waiting again after stop" : "not waiting after stop"}\n`,
+          }\n`,
         );
         if (!listenLeft && waking) {
           await waking.stop();
@@ -1508,7 +1514,7 @@ async function measure(children: Children): Promise<ConversationRun> {
         repeats: options.wakeTrials,
         conditions: [...new Set(wakeSpeech.map((speech) => speech.condition))],
         talkers: talk.length > 0 ? TALKERS : [],
-        texts: talk.length > 0 ? [...TALK_TEXTS, "the skill's answers"] : [],
+        texts: talk.length > 0 ? TALK_TEXTS : [],
         talkMinutes: options.wakeTalkMinutes,
         restarts,
       };

@@ -356,7 +356,7 @@ describe("the wake scenarios' report", () => {
       repeats: 1,
       conditions: ["clean", "babble 10 dB"],
       talkers: ["flite:rms", "espeak:en-gb"],
-      texts: ["GPL-3", "the skill's answers"],
+      texts: ["GPL-3"],
       talkMinutes: 90,
       restarts: 0,
     },
@@ -414,7 +414,11 @@ describe("the wake scenarios' report", () => {
     expect(markdown).toContain(
       "| 2 | 50.0 | flite:rms | yes | This License applies to any program | this license applies | Sorry, I didn't catch that | 21.5 |",
     );
+    expect(markdown).toContain("Debian's license texts (GPL-3) and the skill's own answers");
+    // A run of the wake scenarios alone asked the plain listen nothing: no latency figures.
+    expect(markdown).toContain("| Answer latency | not run this time |");
     const json = JSON.parse(jsonOf(run));
+    expect(json.scenarios[0]).not.toHaveProperty("figures");
     expect(json.scenarios[1]).toMatchObject({ id: "false-wakes", measured: true, figures: { wakes: 2 } });
     expect(json.scenarios[1].figures.perHour).toBeCloseTo(1.5, 5);
     // None in an hour meets it.
