@@ -1223,7 +1223,7 @@ async function falseWakes(
           backToWaitingMs: end ? end.atMs - wakeAt : null,
         });
         process.stderr.write(
-          `false wake ${wakes.length} at ${(talkMs / 60_000).toFixed(1)} min of talk (${stretch.voice}): heard "${texts("heard").join(" / ")}"${back ? "" : "; not waiting again"}\n`,
+          `false wake ${wakes.length} at ${((wakes.at(-1)?.atTalkMs ?? talkMs) / 60_000).toFixed(1)} min of talk (${stretch.voice}): heard "${texts("heard").join(" / ")}"${back ? "" : "; not waiting again"}\n`,
         );
       }
     }
