@@ -64,8 +64,6 @@ export interface PocketSphinxLibrary {
     count: number,
   ) => Promise<unknown>;
   readonly setModelAsync: (ps: unknown, name: string, model: unknown) => Promise<number>;
-  /** Narrows an interpolated model's word table to these words (ngram_model_set_map_words), on a thread. */
-  readonly mapWordsAsync: (set: unknown, words: string[], count: number) => Promise<void>;
   /** A second handle on a language model, with a lookup cache of its own; undefined where it cannot be made. */
   readonly twin: (model: unknown) => ModelTwin | undefined;
 }
@@ -179,9 +177,6 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
       ),
     ),
     setModelAsync: onThreadPool(setModel),
-    mapWordsAsync: onThreadPool(
-      base.func("void ngram_model_set_map_words(void *set, const char **words, int32_t n_words)"),
-    ),
     twin: (model) => twinOf(model, accessors),
   };
   // No log at all, for decoders and for models read outside them: what goes wrong reaches the user as a

@@ -153,19 +153,6 @@ interface OpenPlan {
   readonly vocabulary: readonly string[];
 }
 
-/** The language models' sentence markers and unknown word, which no dictionary lists as words. */
-const SENTENCE_MARKERS = ["<s>", "</s>", "<UNK>"];
-
-/** The words of a PocketSphinx dictionary file, without its alternative pronunciations ("word(2)"). */
-function dictionaryWords(file: string): string[] {
-  const words = new Set<string>();
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const word = line.slice(0, line.search(/\s/)).replace(/\(\d+\)$/, "");
-    if (word) words.add(word);
-  }
-  return [...words];
-}
-
 /** What a cached file was made from: its path, size and time, so a changed model is never read stale. */
 function fileStamp(file: string): { path: string; size: number; mtimeMs: number } {
   const { size, mtimeMs } = statSync(file);
@@ -372,7 +359,7 @@ export class PocketSphinxRecognizer implements Recognizer {
       // The mixed decoder's second, flat pass costs a third of its time in noise for little.
       const mixed = await decoder([...BOUNDED_SEARCH, "-fwdflat", "no"]);
       try {
-        await this.mix(mixed, plan, await model);
+        await this.mix(mixed, plan.domainModel, await model, plan.vocabulary);
       } catch (error) {
         this.ps.free(mixed);
         throw error;
@@ -503,8 +490,9 @@ export class PocketSphinxRecognizer implements Recognizer {
   /** Gives the decoder `ps` a language model that is the domain's and the open one's, interpolated. */
   private async mix(
     ps: unknown,
-    { domainModel: domainFile, openDictionary, vocabulary }: OpenPlan,
+    domainFile: string,
     openModel: unknown,
+    vocabulary: readonly string[],
   ): Promise<void> {
     // The skill's words must be in the dictionary before the model that uses them arrives.
     this.teachWords(ps, vocabulary, false);
@@ -522,13 +510,6 @@ export class PocketSphinxRecognizer implements Recognizer {
         weights,
         models.length,
       );
-      // The set knows every word of both models (72,000), and the search would index them all again for
-      // its own table; narrowed to the words the decoder can say, the search indexes only those. Each keeps
-      // the same word of each model, so the scores are the same.
-      if (mixed) {
-        const words = [...dictionaryWords(openDictionary), ...vocabulary, ...SENTENCE_MARKERS];
-        await this.ps.mapWordsAsync(mixed, words, words.length);
-      }
       // The set and the search keep their own references: ours are dropped once they hold theirs.
       const failed = !mixed || (await this.ps.setModelAsync(ps, "mixed", mixed)) !== 0;
       if (mixed) this.ps.freeModel(mixed);
