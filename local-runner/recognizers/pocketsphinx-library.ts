@@ -35,10 +35,14 @@ export interface PocketSphinxLibrary {
   readonly logMathInit: (base: number, shift: number, useTable: number) => unknown;
   /** Keyphrase spotting (wake-word.ts): a search that listens for one phrase in endless audio. */
   readonly setKeyphrase: (ps: unknown, name: string, keyphrase: string) => number;
+  /** Keyphrase spotting of several phrases at once, from a file of lines "phrase /threshold/". */
+  readonly setKeyphrases: (ps: unknown, name: string, file: string) => number;
   /** The current hypothesis's words, with their frames; ps_seg_next frees the iterator at its end. */
   readonly segments: (ps: unknown) => unknown;
   readonly nextSegment: (segment: unknown) => unknown;
   readonly segmentFrames: (segment: unknown, start: number[], end: number[]) => void;
+  /** A segment's score; for a spotted keyphrase, how much better it fit than the phone loop. */
+  readonly segmentProbability: (segment: unknown, ascr: number[], lscr: number[], lback: number[]) => number;
   readonly logMathFree: (logMath: unknown) => number;
   /** On libuv's thread pool, off the main thread: decoding, and the costly steps of building a decoder. */
   readonly processRawAsync: (
@@ -162,9 +166,13 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
     logMathInit: base.func("void *logmath_init(double base, int shift, int use_table)"),
     logMathFree: base.func("int logmath_free(void *lmath)"),
     setKeyphrase: lib.func("int ps_set_keyphrase(void *ps, const char *name, const char *keyphrase)"),
+    setKeyphrases: lib.func("int ps_set_kws(void *ps, const char *name, const char *keyfile)"),
     segments: lib.func("void *ps_seg_iter(void *ps)"),
     nextSegment: lib.func("void *ps_seg_next(void *seg)"),
     segmentFrames: lib.func("void ps_seg_frames(void *seg, _Out_ int *start, _Out_ int *end)"),
+    segmentProbability: lib.func(
+      "int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)",
+    ),
     processRawAsync: onThreadPool(
       lib.func("int ps_process_raw(void *ps, const int16_t *data, size_t n, int no_search, int full_utt)"),
     ),
