@@ -18,7 +18,7 @@ import {
   pocketSphinxLibrary,
 } from "./recognizers/pocketsphinx-library.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./recognizers/pronunciations.js";
-import { type Recognizer, RecognizerUnavailable, transcribe } from "./recognizers/types.js";
+import { type Reading, type Recognizer, RecognizerUnavailable, transcribe } from "./recognizers/types.js";
 
 /**
  * How much better the word must fit than the phone loop, as PocketSphinx's -kws_threshold (a likelihood
@@ -26,6 +26,19 @@ import { type Recognizer, RecognizerUnavailable, transcribe } from "./recognizer
  * (confirmedBy). At 1e-20 a third of the words said clean were missed (docs/bench/wake.md).
  */
 export const WAKE_THRESHOLD = 1e-50;
+
+/**
+ * Other ways English speakers say a word's sounds, as changes to one of its CMU phones (never the last):
+ * the broad A of southern British English ("samaantha"), T for TH (many accents, and careful synthesis),
+ * and a full vowel for an unstressed first one ("SAM-antha"). The keyphrase search only knows a word's
+ * first pronunciation, so each variant is a keyphrase of its own, of a word of its own in the spotter's
+ * dictionary.
+ */
+const PHONE_VARIANTS: readonly (readonly [from: string, to: string])[] = [
+  ["AE", "AA"],
+  ["TH", "T"],
+  ["AH", "AE"],
+];
 
 /** Samples in one of PocketSphinx's 10 ms frames. */
 const FRAME = SAMPLE_RATE / 100;
@@ -53,7 +66,15 @@ export interface WakeWordOptions {
    * A second opinion on each spotted word, given the audio around it: the keyphrase search alone, lenient
    * enough not to miss the word, also hears it in other words; a full recognizer tells them apart.
    */
-  readonly confirm?: (audio: Int16Array) => Promise<boolean>;
+  readonly confirm?: (audio: Int16Array, spot: Spot) => Promise<boolean>;
+}
+
+/** A word the keyphrase search spotted, as put to the recognizer. */
+export interface Spot {
+  /** How much better the keyphrase fit than the phone loop (PocketSphinx's log units). */
+  readonly fit: number;
+  /** Where the audio given to the recognizer ends, in samples since listening began. */
+  readonly end: number;
 }
 
 export class WakeWordDetector {
@@ -79,12 +100,12 @@ export class WakeWordDetector {
     this.wakeWord = (options.wakeWord ?? DEFAULT_WAKE_WORD).toLowerCase().trim().replace(/\s+/g, " ");
     const modelDir = DEFAULT_POCKETSPHINX_MODEL;
     this.ps = pocketSphinxLibrary();
-    const dictionary = this.dictionary(modelDir);
+    const files = this.dictionary(modelDir);
     const argv = [
       "-hmm",
       join(modelDir, "en-us"),
       "-dict",
-      dictionary.path("wake.dict"),
+      files.path("wake.dict"),
       "-kws_threshold",
       String(WAKE_THRESHOLD),
     ];
@@ -94,7 +115,7 @@ export class WakeWordDetector {
       );
     const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
     if (!config) {
-      dictionary.release();
+      files.release();
       throw cannotStart();
     }
     this.built = this.lane
@@ -102,7 +123,7 @@ export class WakeWordDetector {
         const decoder = await this.ps.initAsync(config);
         if (!decoder) throw cannotStart();
         if (
-          this.ps.setKeyphrase(decoder, SEARCH, this.wakeWord) !== 0 ||
+          this.ps.setKeyphrases(decoder, SEARCH, files.path("wake.kws")) !== 0 ||
           this.ps.setSearch(decoder, SEARCH) !== 0
         ) {
           this.ps.free(decoder);
@@ -111,7 +132,7 @@ export class WakeWordDetector {
         this.ps.startUtt(decoder);
         this.decoder = decoder;
       })
-      .finally(() => dictionary.release());
+      .finally(() => files.release());
     // Reported by ready(); never an unhandled rejection meanwhile.
     this.built.catch(() => undefined);
   }
@@ -181,20 +202,29 @@ export class WakeWordDetector {
    */
   private async spotted(decoder: unknown): Promise<void> {
     // The segment's frames are counted from a point of the library's own after a few seconds, so only its
-    // length is taken: the search reports the word a fixed delay after its end.
+    // length is taken: the search reports the word a fixed delay after its end. Where several of the word's
+    // pronunciations were spotted at once, the longest.
     let frames = 0;
+    let fit = Number.NEGATIVE_INFINITY;
     for (let segment = this.ps.segments(decoder); segment; segment = this.ps.nextSegment(segment)) {
       const [first, last] = [[0], [0]];
       this.ps.segmentFrames(segment, first, last);
-      frames += (last[0] ?? 0) - (first[0] ?? 0) + 1;
+      frames = Math.max(frames, (last[0] ?? 0) - (first[0] ?? 0) + 1);
+      fit = Math.max(fit, this.ps.segmentProbability(segment, [0], [0], [0]));
     }
     const end = this.decoded - DETECTION_DELAY_FRAMES * FRAME;
     const start = end - frames * FRAME;
     const { confirm } = this.options;
     const word = this.between(start - CONFIRM_BEFORE_MS * 16, end + CONFIRM_AFTER_MS * 16);
-    const confirmed = !confirm || (await confirm(word).catch(() => false));
+    const confirmed =
+      !confirm || (await confirm(word, { fit, end: end + CONFIRM_AFTER_MS * 16 }).catch(() => false));
     if (this.closed) return;
     if (!confirmed) return this.restart(decoder);
+    this.woke(end);
+  }
+
+  /** Woken: the audio after the word's end is handed over, and nothing more is searched until listenAgain(). */
+  private woke(end: number): void {
     this.epoch++;
     this.listening = false;
     this.wakeHandler({ after: this.between(end, this.accepted) });
@@ -226,11 +256,16 @@ export class WakeWordDetector {
     return all.slice(Math.max(0, from - first), Math.max(0, Math.min(this.accepted, to) - first));
   }
 
-  /** A dictionary of the wake word's words alone, cut from the CMU dictionary once and cached. */
+  /**
+   * The spotter's dictionary (the wake word's words and their variants alone) and its list of keyphrases,
+   * made from the CMU dictionary once and cached.
+   */
   private dictionary(modelDir: string) {
     const words = this.wakeWord.split(" ");
     const source = join(modelDir, "cmudict-en-us.dict");
-    const files = cachedFiles("pocketsphinx-wake", { code: DICTIONARY_CODE, words }, () => {
+    const code = [DICTIONARY_CODE, keyphrasesFor, variantsOf].map(String).join("\n");
+    const inputs = { code, words, variants: PHONE_VARIANTS, threshold: WAKE_THRESHOLD };
+    const files = cachedFiles("pocketsphinx-wake", inputs, () => {
       let entries: string;
       try {
         entries = readFileSync(source, "utf8");
@@ -239,22 +274,67 @@ export class WakeWordDetector {
           `the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`,
         );
       }
-      return { "wake.dict": dictionaryFor(entries, new Set(words)) };
+      const { dictionary, keyphrases } = keyphrasesFor(this.wakeWord, dictionaryFor(entries, new Set(words)));
+      return { "wake.dict": dictionary, "wake.kws": keyphrases };
     });
-    const known = new Set(
-      readFileSync(files.path("wake.dict"), "utf8")
-        .split("\n")
-        .map((line) => line.split(" ")[0]?.replace(/\(\d+\)$/, "")),
-    );
-    const unknown = words.filter((word) => !known.has(word));
-    if (unknown.length > 0) {
+    if (readFileSync(files.path("wake.kws"), "utf8") === "") {
+      const known = new Set(
+        readFileSync(files.path("wake.dict"), "utf8")
+          .split("\n")
+          .map((line) => line.split(" ")[0]),
+      );
       files.release();
       throw new UnknownWakeWord(
-        `"${unknown.join(" ")}" is not in PocketSphinx's English dictionary, so it cannot be listened for; pick another --wake-word`,
+        `"${words.filter((word) => !known.has(word)).join(" ")}" is not in PocketSphinx's English dictionary, so it cannot be listened for; pick another --wake-word`,
       );
     }
     return files;
   }
+}
+
+/**
+ * The spotter's dictionary and keyphrase list for `phrase`, given the CMU dictionary's lines (for its words):
+ * every pronunciation the dictionary gives and every variant of it (variantsOf) is a word of its own
+ * ("samantha", "samantha_2", ...), and the phrase is listened for with each of its words said each way in
+ * turn, the others as the dictionary says them first. An empty list when a word is not in the dictionary.
+ */
+export function keyphrasesFor(
+  phrase: string,
+  entries: string,
+): { readonly dictionary: string; readonly keyphrases: string } {
+  const words = phrase.split(" ");
+  const pronunciations = new Map<string, string[]>();
+  for (const line of entries.split("\n")) {
+    const [entry, ...phones] = line.trim().split(/\s+/);
+    const word = entry?.replace(/\(\d+\)$/, "");
+    if (!word || !words.includes(word) || phones.length === 0) continue;
+    const known = pronunciations.get(word) ?? [];
+    for (const said of [phones.join(" "), ...variantsOf(phones)]) if (!known.includes(said)) known.push(said);
+    pronunciations.set(word, known);
+  }
+  if (words.some((word) => !pronunciations.has(word))) return { dictionary: "", keyphrases: "" };
+  const spelled = (word: string, index: number) => (index === 0 ? word : `${word}_${index + 1}`);
+  const dictionary = [...pronunciations].flatMap(([word, ways]) =>
+    ways.map((phones, index) => `${spelled(word, index)} ${phones}`),
+  );
+  const phrases = new Set([phrase]);
+  for (const [position, word] of words.entries())
+    for (const index of (pronunciations.get(word) ?? []).keys())
+      phrases.add(words.map((other, at) => (at === position ? spelled(word, index) : other)).join(" "));
+  const keyphrases = [...phrases].map((line) => `${line} /${WAKE_THRESHOLD}/`);
+  return { dictionary: `${dictionary.join("\n")}\n`, keyphrases: `${keyphrases.join("\n")}\n` };
+}
+
+/** The pronunciations PHONE_VARIANTS make of `phones` (CMU phones, stress marks ignored), one change each. */
+export function variantsOf(phones: readonly string[]): string[] {
+  const variants: string[] = [];
+  for (const [position, phone] of phones.entries()) {
+    if (position === phones.length - 1) continue;
+    for (const [from, to] of PHONE_VARIANTS)
+      if (phone.replace(/\d$/, "") === from)
+        variants.push(phones.map((other, at) => (at === position ? to : other)).join(" "));
+  }
+  return variants;
 }
 
 export class UnknownWakeWord extends Error {
@@ -280,17 +360,31 @@ function dither(chunk: Int16Array): Int16Array {
 const DOMAIN_CONFIDENCE = 0.85;
 
 /**
- * The second opinion of the full recognizer: the word is confirmed when its open reading of the audio holds
- * it, or a reading of the skill's sentences holds it with high confidence.
+ * Whether readings of the audio around a spotted word hold the wake word: its open reading does, or a
+ * reading of the skill's sentences does with high confidence.
  */
-export function confirmedBy(recognizer: Recognizer, wakeWord = DEFAULT_WAKE_WORD) {
+export function wakeWordHeard(readings: readonly Reading[], wakeWord = DEFAULT_WAKE_WORD): boolean {
   const wanted = ` ${normalizeUtterance(wakeWord)} `;
+  return readings.some(
+    (reading) =>
+      ` ${normalizeUtterance(reading.text)} `.includes(wanted) &&
+      (reading.source !== "domain" || reading.confidence >= DOMAIN_CONFIDENCE),
+  );
+}
+
+/**
+ * The second opinion of the full recognizer (wakeWordHeard); `observe` is told every verdict with the
+ * readings it came from (the benchmark's record).
+ */
+export function confirmedBy(
+  recognizer: Recognizer,
+  wakeWord = DEFAULT_WAKE_WORD,
+  observe?: (readings: readonly Reading[], confirmed: boolean) => void,
+) {
   return async (audio: Int16Array): Promise<boolean> => {
     const { readings } = await transcribe(recognizer, audio);
-    return readings.some(
-      (reading) =>
-        ` ${normalizeUtterance(reading.text)} `.includes(wanted) &&
-        (reading.source !== "domain" || reading.confidence >= DOMAIN_CONFIDENCE),
-    );
+    const confirmed = wakeWordHeard(readings, wakeWord);
+    observe?.(readings, confirmed);
+    return confirmed;
   };
 }
