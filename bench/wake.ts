@@ -4,8 +4,12 @@
  * the same breath), clean and at 10 dB SNR in pink noise and babble, and whether the question after it
  * was answered. Writes docs/bench/wake.md and wake.json (or --out) and prints the figures.
  *
- *   npm run bench:wake                          tuning split, then the held-out split (about 20 minutes)
- *   npm run bench:wake -- --minutes 5 --out /tmp/wake    a short held-out hour, for trying changes
+ *   npm run bench:wake                          tuning split, then the held-out split (about 25 minutes)
+ *   npm run bench:wake -- --splits tuning --details /tmp/wake.json --out /tmp/wake
+ *                                               the tuning split alone, with every spotted word's readings
+ *                                               (what the recognizer made of it, and of each missed wake),
+ *                                               for trying changes
+ *   npm run bench:wake -- --merge a/wake.json,b/wake.json    one report of splits run in two processes
  *
  * The tuning split (voices, texts and questions of its own) picks the confirmation rule; the held-out split
  * (other voices, other texts, the other questions) is measured once with what was picked, never tuned on.
@@ -22,17 +26,29 @@ import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
+import type { Reading } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
-import { confirmedBy, WAKE_THRESHOLD, WakeWordDetector } from "../local-runner/wake-word.js";
+import { confirmedBy, type Spot, WAKE_THRESHOLD, WakeWordDetector } from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 
 const options = new Command()
   .option("--minutes <n>", "minutes of other talk in the held-out split (60 by default)", Number, 60)
+  .option("--tuning-minutes <n>", "minutes of other talk in the tuning split (12 by default)", Number, 12)
+  .option("--splits <names>", "the splits to run, by name, comma-separated", "tuning,held-out")
+  .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
+  .option("--merge <files>", "only write one report of the splits in these wake.json files (comma-separated)")
   .parse()
-  .opts<{ minutes: number; out: string }>();
+  .opts<{
+    merge?: string;
+    minutes: number;
+    tuningMinutes: number;
+    splits: string;
+    details?: string;
+    out: string;
+  }>();
 
 interface Split {
   readonly name: "tuning" | "held-out";
@@ -55,7 +71,7 @@ const SPLITS: readonly Split[] = [
     talkers: ["flite:slt", "flite:awb", "espeak:en-us"],
     texts: ["Apache-2.0", "MPL-2.0"],
     questions: faq.map((_, index) => index).filter((index) => index % 2 === 0),
-    talkMinutes: 12,
+    talkMinutes: options.tuningMinutes,
   },
   {
     name: "held-out",
@@ -79,6 +95,30 @@ const CONDITIONS: readonly { label: string; noise?: NoiseKind }[] = [
   { label: "babble 10 dB", noise: "babble" },
 ];
 const CHUNK = SAMPLE_RATE / 10;
+
+/** A word the keyphrase search spotted, with what the recognizer read around it and its verdict. */
+interface Candidate {
+  readonly spot?: Spot;
+  readonly readings: readonly { text: string; source: string; confidence: number }[];
+  readonly confirmed: boolean;
+}
+const candidateOf = (readings: readonly Reading[], confirmed: boolean, spot?: Spot): Candidate => ({
+  spot,
+  readings: readings.map(({ text, source, confidence }) => ({ text, source, confidence })),
+  confirmed,
+});
+
+/** The recognizer's confirmation, each verdict recorded in `candidates`. */
+function recordedConfirmation(recognizer: ReturnType<typeof createRecognizer>, candidates: Candidate[]) {
+  let spotted: Spot | undefined;
+  const confirm = confirmedBy(recognizer, undefined, (readings, confirmed) =>
+    candidates.push(candidateOf(readings, confirmed, spotted)),
+  );
+  return (audio: Int16Array, spot: Spot) => {
+    spotted = spot;
+    return confirm(audio);
+  };
+}
 
 const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
 
@@ -146,6 +186,8 @@ interface FalseWakes {
   readonly turnedDown: number;
   /** Processor seconds per second of audio for the spotter and its confirmations. */
   readonly cpuPerSecond: number;
+  /** Every spotted word, confirmed or not. */
+  readonly candidates: readonly Candidate[];
 }
 
 async function falseWakes(
@@ -153,14 +195,8 @@ async function falseWakes(
   recognizer: ReturnType<typeof createRecognizer>,
 ): Promise<FalseWakes> {
   const { audio, babbleSeconds } = otherTalk(split);
-  const confirm = confirmedBy(recognizer);
-  let candidates = 0;
-  const detector = new WakeWordDetector({
-    confirm: (word) => {
-      candidates++;
-      return confirm(word);
-    },
-  });
+  const candidates: Candidate[] = [];
+  const detector = new WakeWordDetector({ confirm: recordedConfirmation(recognizer, candidates) });
   let wakes = 0;
   detector.onWake(() => {
     wakes++;
@@ -177,8 +213,9 @@ async function falseWakes(
     babbleHours: babbleSeconds / 3600,
     wakes,
     perHour: wakes / hours,
-    turnedDown: candidates - wakes,
+    turnedDown: candidates.length - wakes,
     cpuPerSecond: (used.user + used.system) / 1e6 / (hours * 3600),
+    candidates,
   };
 }
 
@@ -189,6 +226,11 @@ interface Trial {
   readonly question: string;
   readonly woke: boolean;
   readonly answered: boolean;
+  /** Where the words said begin, in samples: spots before it are in the other talk. */
+  readonly saidAt: number;
+  readonly candidates: readonly Candidate[];
+  /** What the recognizer read in the words said (lead left out), for the missed ones, with --details. */
+  readonly heard?: Candidate;
 }
 
 /**
@@ -211,7 +253,8 @@ async function trial(
       : synthesize(`Samantha, ${question}?`, voice);
   const spoken = concatenated([silence(400), said, silence(1500)]);
   const heard = concatenated([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
-  const detector = new WakeWordDetector({ confirm: confirmedBy(recognizer) });
+  const candidates: Candidate[] = [];
+  const detector = new WakeWordDetector({ confirm: recordedConfirmation(recognizer, candidates) });
   await detector.ready();
   const turns: Turn[] = [];
   let woke = false;
@@ -234,7 +277,24 @@ async function trial(
   detector.close();
   const wanted = intentNameFor(faq[entry]?.id as string);
   const answered = turns.some((turn) => intentOf(turn.resolution) === wanted);
-  return { voice, condition: condition.label, kind, question, woke, answered };
+  let alone: Candidate | undefined;
+  if (!woke && options.details) {
+    const readings: Reading[] = [];
+    await confirmedBy(recognizer, undefined, (read) => readings.push(...read))(heard.subarray(lead.length));
+    alone = candidateOf(readings, false);
+  }
+  const saidAt = lead.length + (400 * SAMPLE_RATE) / 1000;
+  return {
+    voice,
+    condition: condition.label,
+    kind,
+    question,
+    woke,
+    answered,
+    saidAt,
+    candidates,
+    heard: alone,
+  };
 }
 
 async function positives(split: Split, recognizer: ReturnType<typeof createRecognizer>): Promise<Trial[]> {
@@ -270,10 +330,12 @@ function ratesOf(trials: readonly Trial[]): Rates {
 const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
 
 async function main(): Promise<void> {
+  if (options.merge) return merged(options.merge.split(","));
   const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
   await recognizer.ready?.();
   const results = [];
-  for (const split of SPLITS) {
+  const chosen = options.splits.split(",");
+  for (const split of SPLITS.filter(({ name }) => chosen.includes(name))) {
     const started = performance.now();
     const wakes = await falseWakes(split, recognizer);
     const trials = await positives(split, recognizer);
@@ -297,6 +359,7 @@ async function main(): Promise<void> {
         split.voices.map((voice) => [voice, ratesOf(trials.filter((t) => t.voice === voice))]),
       ),
       missedTrials: trials.filter((trial) => !trial.woke),
+      trials,
       minutes: (performance.now() - started) / 60_000,
     };
     results.push(result);
@@ -309,12 +372,45 @@ async function main(): Promise<void> {
       );
   }
   recognizer.close();
+  if (options.details) writeFileSync(options.details, `${JSON.stringify(results, null, 1)}\n`);
+  const report = {
+    threshold: WAKE_THRESHOLD,
+    date: new Date().toISOString(),
+    // Every spotted word's readings are in --details; here, only those confirmed in other talk.
+    results: results.map(({ falseWakes: { candidates, ...wakes }, missedTrials, trials: _, ...result }) => ({
+      ...result,
+      falseWakes: { ...wakes, confirmed: candidates.filter((candidate) => candidate.confirmed) },
+      missedTrials: missedTrials.map(({ candidates: _, heard: __, saidAt: ___, ...trial }) => trial),
+    })),
+  };
+  written(report);
+}
+
+type Report = Parameters<typeof markdownOf>[0] & { date: string };
+
+function written(report: Report): void {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
-  const report = { threshold: WAKE_THRESHOLD, date: new Date().toISOString(), results };
   writeFileSync(join(out, "wake.json"), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(out, "wake.md"), markdownOf(report));
   console.log(`wrote ${join(out, "wake.md")} and wake.json`);
+}
+
+/** One report of splits run apart (in two processes at once, say), in the splits' own order. */
+function merged(files: readonly string[]): void {
+  const reports = files.map((file) => JSON.parse(readFileSync(file, "utf8")) as Report);
+  const results = reports
+    .flatMap((report) => report.results)
+    .sort(
+      (a, b) =>
+        SPLITS.findIndex(({ name }) => name === a.split) - SPLITS.findIndex(({ name }) => name === b.split),
+    );
+  const date =
+    reports
+      .map((report) => report.date)
+      .sort()
+      .at(-1) ?? new Date().toISOString();
+  written({ threshold: WAKE_THRESHOLD, date, results });
 }
 
 function markdownOf(report: {
@@ -324,7 +420,7 @@ function markdownOf(report: {
     voices: readonly string[];
     talkers: readonly string[];
     texts: readonly string[];
-    falseWakes: FalseWakes;
+    falseWakes: Omit<FalseWakes, "candidates">;
     all: Rates;
     byCondition: Record<string, Rates>;
     byKind: Record<string, Rates>;
@@ -334,7 +430,8 @@ function markdownOf(report: {
     "# Wake word benchmark",
     "",
     "`npm run bench:wake`: `listen --wake`'s spotter (PocketSphinx keyphrase search at -kws_threshold " +
-      `${report.threshold}, each spotted word confirmed by the recognizer) on synthetic audio fed at file speed ` +
+      `${report.threshold} for the word as the CMU dictionary says it and three variants of it, each spotted ` +
+      "word confirmed by the recognizer) on synthetic audio fed at file speed " +
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +
       'Misses: "Samantha." then a pause and a question, or "Samantha, <question>" in one breath, after a ' +
