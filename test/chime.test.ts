@@ -1,15 +1,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interactionModelFor } from "../interaction-model/index.js";
+import { describe, expect, it } from "vitest";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
-import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { chimeSamples, wavPlayerCommand } from "../local-runner/speech-out/chime.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { withPocketSphinx } from "./support/pocketsphinx.js";
 
 describe("the chime after the wake word", () => {
   /** Sign changes a second over `pcm`: twice the frequency of a pure tone. */
@@ -61,11 +60,9 @@ if (missing) console.warn(`the chime's conversation tests skipped: ${missing}`);
 
 describe.skipIf(missing)("the conversation's chime", () => {
   let recognizer: Recognizer;
-  beforeAll(async () => {
-    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
-    await recognizer.ready?.();
-  }, 60_000);
-  afterAll(() => recognizer?.close());
+  withPocketSphinx((made) => {
+    recognizer = made;
+  });
 
   /** How many chimes the loop asks for when woken with `after`, the audio heard after the word. */
   const chimesWhenWoken = (after: Int16Array) => {

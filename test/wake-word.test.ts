@@ -1,11 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interactionModelFor } from "../interaction-model/index.js";
+import { describe, expect, it } from "vitest";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
-import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
@@ -18,6 +16,7 @@ import {
   wakeWordHeard,
 } from "../local-runner/wake-word.js";
 import { intentNameFor } from "../skill/faq/index.js";
+import { withPocketSphinx } from "./support/pocketsphinx.js";
 
 describe("wake word: what the spotter listens for", () => {
   const CMU = "samantha S AH M AE N TH AH\ncomputer K AH M P Y UW T ER\nhey HH EY\n";
@@ -100,11 +99,9 @@ const OTHER_TALK = "The weather today is mild, with a light breeze from the west
 
 onAudio("wake word: the spotter and its confirmation", () => {
   let recognizer: Recognizer;
-  beforeAll(async () => {
-    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
-    await recognizer.ready?.();
-  }, 60_000);
-  afterAll(() => recognizer?.close());
+  withPocketSphinx((made) => {
+    recognizer = made;
+  });
 
   /** The wakes heard in `audio`, fed at file speed, each with the length of audio after the word (ms). */
   async function wakes(audio: Int16Array, wakeWord?: string): Promise<number[]> {
@@ -175,11 +172,9 @@ onAudio("wake word: the spotter and its confirmation", () => {
 
 onAudio("wake word: listen --wake's conversation", () => {
   let recognizer: Recognizer;
-  beforeAll(async () => {
-    recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
-    await recognizer.ready?.();
-  }, 60_000);
-  afterAll(() => recognizer?.close());
+  withPocketSphinx((made) => {
+    recognizer = made;
+  });
 
   it("answers the question in the same breath, takes a follow-up without the word, then waits for it again", async () => {
     const voice: SynthVoice = "festival:cmu_us_slt_arctic_hts";
