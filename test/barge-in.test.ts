@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
@@ -7,30 +5,17 @@ import { EchoCanceller } from "../local-runner/audio/echo-canceller.js";
 import { atSpeechLevel, mix, roomEcho } from "../local-runner/audio/loopback.js";
 import { BargeInDetector, type Interruption } from "../local-runner/barge-in.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
-import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { type TurnTiming, VoiceLoop } from "../local-runner/voice-loop.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
+import { missingSpeechStack } from "./support/pocketsphinx.js";
 import { speexMissing } from "./support/speex.js";
 
 /** libspeexdsp, PocketSphinx's English model and the synthesizers, from apt (.ci/run); never skipped in CI. */
-function missingPackages(): string | undefined {
-  const speex = speexMissing();
-  if (speex) return speex;
-  if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
-    return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
-  try {
-    synthesize("stop", "flite:slt");
-    synthesize("stop", "festival:kal_diphone");
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
-}
-const missing = missingPackages();
+const missing = speexMissing() ?? missingSpeechStack(["flite:slt", "festival:kal_diphone"]);
 if (missing && process.env.CI) throw new Error(`CI runs the barge-in tests, but ${missing}`);
 if (missing) console.warn(`barge-in tests skipped: ${missing}`);
 const onAudio = missing ? describe.skip : describe;

@@ -1,14 +1,11 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
-import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { chimeSamples, wavPlayerCommand } from "../local-runner/speech-out/chime.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
-import { withPocketSphinx } from "./support/pocketsphinx.js";
+import { missingSpeechStack, withPocketSphinx } from "./support/pocketsphinx.js";
 
 describe("the chime after the wake word", () => {
   /** Sign changes a second over `pcm`: twice the frequency of a pure tone. */
@@ -44,17 +41,7 @@ describe("the chime after the wake word", () => {
   });
 });
 
-function missingPackages(): string | undefined {
-  if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
-    return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
-  try {
-    synthesize("hello", "festival:cmu_us_slt_arctic_hts");
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
-}
-const missing = missingPackages();
+const missing = missingSpeechStack(["festival:cmu_us_slt_arctic_hts"]);
 if (missing && process.env.CI) throw new Error(`CI runs the chime's conversation tests, but ${missing}`);
 if (missing) console.warn(`the chime's conversation tests skipped: ${missing}`);
 

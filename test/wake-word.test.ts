@@ -1,9 +1,6 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
-import { DEFAULT_POCKETSPHINX_MODEL } from "../local-runner/recognizers/pocketsphinx.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
@@ -16,7 +13,7 @@ import {
   wakeWordHeard,
 } from "../local-runner/wake-word.js";
 import { intentNameFor } from "../skill/faq/index.js";
-import { withPocketSphinx } from "./support/pocketsphinx.js";
+import { missingSpeechStack, withPocketSphinx } from "./support/pocketsphinx.js";
 
 describe("wake word: what the spotter listens for", () => {
   const CMU = "samantha S AH M AE N TH AH\ncomputer K AH M P Y UW T ER\nhey HH EY\n";
@@ -74,18 +71,7 @@ describe("wake word: what the spotter listens for", () => {
 });
 
 /** PocketSphinx's English model and the synthesizers, from apt (.ci/run); never skipped in CI. */
-function missingPackages(): string | undefined {
-  if (!existsSync(join(DEFAULT_POCKETSPHINX_MODEL, "en-us")))
-    return "PocketSphinx's English model is not installed (sudo apt-get install pocketsphinx pocketsphinx-en-us)";
-  try {
-    synthesize("hello", "flite:slt");
-    synthesize("hello", "festival:cmu_us_slt_arctic_hts");
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
-}
-const missing = missingPackages();
+const missing = missingSpeechStack(["flite:slt", "festival:cmu_us_slt_arctic_hts"]);
 if (missing && process.env.CI) throw new Error(`CI runs the wake word tests, but ${missing}`);
 if (missing) console.warn(`wake word tests skipped: ${missing}`);
 const onAudio = missing ? describe.skip : describe;
