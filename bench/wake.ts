@@ -30,7 +30,16 @@ import type { Reading } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
-import { confirmedBy, type Spot, WAKE_THRESHOLD, WakeWordDetector } from "../local-runner/wake-word.js";
+import {
+  confirmedBy,
+  type Spot,
+  verdictOnFit,
+  WAKE_THRESHOLD,
+  WakeWordDetector,
+  type WakeWordOptions,
+  WORD_FITS,
+  WORD_FITS_BADLY,
+} from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 
 const options = new Command()
@@ -96,27 +105,42 @@ const CONDITIONS: readonly { label: string; noise?: NoiseKind }[] = [
 ];
 const CHUNK = SAMPLE_RATE / 10;
 
-/** A word the keyphrase search spotted, with what the recognizer read around it and its verdict. */
+/**
+ * A word the keyphrase search spotted: how well it fit, what its fit said (wake, ask the recognizer, or
+ * ignore it), what the recognizer read around it when asked, and whether it woke.
+ */
 interface Candidate {
   readonly spot?: Spot;
+  readonly verdict?: string;
   readonly readings: readonly { text: string; source: string; confidence: number }[];
   readonly confirmed: boolean;
 }
 const candidateOf = (readings: readonly Reading[], confirmed: boolean, spot?: Spot): Candidate => ({
   spot,
+  verdict: spot && verdictOnFit(spot.fitPerFrame),
   readings: readings.map(({ text, source, confidence }) => ({ text, source, confidence })),
   confirmed,
 });
 
-/** The recognizer's confirmation, each verdict recorded in `candidates`. */
-function recordedConfirmation(recognizer: ReturnType<typeof createRecognizer>, candidates: Candidate[]) {
-  let spotted: Spot | undefined;
-  const confirm = confirmedBy(recognizer, undefined, (readings, confirmed) =>
-    candidates.push(candidateOf(readings, confirmed, spotted)),
-  );
-  return (audio: Int16Array, spot: Spot) => {
-    spotted = spot;
-    return confirm(audio);
+/** The recognizer's confirmation as listen --wake asks it, every spotted word recorded in `candidates`. */
+function recordedConfirmation(
+  recognizer: ReturnType<typeof createRecognizer>,
+  candidates: Candidate[],
+): Pick<WakeWordOptions, "confirm" | "observe"> {
+  let latest: readonly Reading[] = [];
+  const confirm = confirmedBy(recognizer, undefined, (readings) => {
+    latest = readings;
+  });
+  // The readings of the words put to the recognizer; those read only as the word woke it are not awaited,
+  // so their readings come after the record.
+  const read = new Map<Spot, readonly Reading[]>();
+  return {
+    confirm: async (audio, spot) => {
+      const heard = await confirm(audio);
+      read.set(spot, latest);
+      return heard;
+    },
+    observe: (spot, woke) => candidates.push(candidateOf(read.get(spot) ?? [], woke, spot)),
   };
 }
 
@@ -182,8 +206,10 @@ interface FalseWakes {
   readonly babbleHours: number;
   readonly wakes: number;
   readonly perHour: number;
-  /** Words the keyphrase search spotted that the recognizer then turned down. */
+  /** Words the keyphrase search spotted that were then turned down. */
   readonly turnedDown: number;
+  /** Spotted words whose fit left it to the recognizer. */
+  readonly asked: number;
   /** Processor seconds per second of audio for the spotter and its confirmations. */
   readonly cpuPerSecond: number;
   /** Every spotted word, confirmed or not. */
@@ -196,7 +222,7 @@ async function falseWakes(
 ): Promise<FalseWakes> {
   const { audio, babbleSeconds } = otherTalk(split);
   const candidates: Candidate[] = [];
-  const detector = new WakeWordDetector({ confirm: recordedConfirmation(recognizer, candidates) });
+  const detector = new WakeWordDetector(recordedConfirmation(recognizer, candidates));
   let wakes = 0;
   detector.onWake(() => {
     wakes++;
@@ -214,6 +240,7 @@ async function falseWakes(
     wakes,
     perHour: wakes / hours,
     turnedDown: candidates.length - wakes,
+    asked: candidates.filter((candidate) => candidate.verdict === "ask").length,
     cpuPerSecond: (used.user + used.system) / 1e6 / (hours * 3600),
     candidates,
   };
@@ -254,7 +281,7 @@ async function trial(
   const spoken = concatenated([silence(400), said, silence(1500)]);
   const heard = concatenated([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
   const candidates: Candidate[] = [];
-  const detector = new WakeWordDetector({ confirm: recordedConfirmation(recognizer, candidates) });
+  const detector = new WakeWordDetector(recordedConfirmation(recognizer, candidates));
   await detector.ready();
   const turns: Turn[] = [];
   let woke = false;
@@ -364,7 +391,7 @@ async function main(): Promise<void> {
     };
     results.push(result);
     console.log(
-      `${split.name}: ${wakes.wakes} false wakes in ${wakes.hours.toFixed(2)} h = ${wakes.perHour.toFixed(2)}/h (${wakes.turnedDown} spotted words turned down, ${wakes.cpuPerSecond.toFixed(3)} processor s per audio s); misses ${result.all.missed}/${result.all.trials} = ${percent(result.all.missRate)}, answered ${percent(result.all.answered)}`,
+      `${split.name}: ${wakes.wakes} false wakes in ${wakes.hours.toFixed(2)} h = ${wakes.perHour.toFixed(2)}/h (${wakes.turnedDown} spotted words turned down, ${wakes.asked} of them put to the recognizer, ${wakes.cpuPerSecond.toFixed(3)} processor s per audio s); misses ${result.all.missed}/${result.all.trials} = ${percent(result.all.missRate)}, answered ${percent(result.all.answered)}`,
     );
     for (const [label, rates] of Object.entries(byCondition))
       console.log(
@@ -375,6 +402,7 @@ async function main(): Promise<void> {
   if (options.details) writeFileSync(options.details, `${JSON.stringify(results, null, 1)}\n`);
   const report = {
     threshold: WAKE_THRESHOLD,
+    wordFits: [WORD_FITS_BADLY, WORD_FITS] as const,
     date: new Date().toISOString(),
     // Every spotted word's readings are in --details; here, only those confirmed in other talk.
     results: results.map(({ falseWakes: { candidates, ...wakes }, missedTrials, trials: _, ...result }) => ({
@@ -410,11 +438,13 @@ function merged(files: readonly string[]): void {
       .map((report) => report.date)
       .sort()
       .at(-1) ?? new Date().toISOString();
-  written({ threshold: WAKE_THRESHOLD, date, results });
+  written({ threshold: WAKE_THRESHOLD, wordFits: [WORD_FITS_BADLY, WORD_FITS], date, results });
 }
 
 function markdownOf(report: {
   threshold: number;
+  /** The judged fits per frame below which a word is ignored and from which it wakes unread. */
+  wordFits: readonly [number, number];
   results: Array<{
     split: string;
     voices: readonly string[];
@@ -430,8 +460,10 @@ function markdownOf(report: {
     "# Wake word benchmark",
     "",
     "`npm run bench:wake`: `listen --wake`'s spotter (PocketSphinx keyphrase search at -kws_threshold " +
-      `${report.threshold} for the word as the CMU dictionary says it and three variants of it, each spotted ` +
-      "word confirmed by the recognizer) on synthetic audio fed at file speed " +
+      `${report.threshold} for the word as the CMU dictionary says it and three variants of it; each spotted ` +
+      "word judged again on the audio around it alone, waking at a fit per frame of " +
+      `${report.wordFits[1]} or more, ignored below ${report.wordFits[0]}, and in between confirmed by the ` +
+      "recognizer) on synthetic audio fed at file speed " +
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +
       'Misses: "Samantha." then a pause and a question, or "Samantha, <question>" in one breath, after a ' +
@@ -454,7 +486,7 @@ function markdownOf(report: {
   lines.push("");
   for (const result of report.results)
     lines.push(
-      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down by the recognizer; spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s.`,
+      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s.`,
     );
   return `${lines.join("\n")}\n`;
 }

@@ -3,6 +3,8 @@
  * decoder and a lane of its own, which scores the word's phones against a loop of every phone and fires
  * when the word fits far better. It needs no language model, so it is cheap enough to run all day, and
  * when it fires it says where the word ended, so the question said in the same breath is heard whole.
+ * Each word it spots is judged again on the audio around it alone; a good fit wakes, a poor one is
+ * ignored, and in between the recognizer is asked what was said.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,8 +24,8 @@ import { type Reading, type Recognizer, RecognizerUnavailable, transcribe } from
 
 /**
  * How much better the word must fit than the phone loop, as PocketSphinx's -kws_threshold (a likelihood
- * ratio): lenient, so that few words are missed, since every word spotted is confirmed by the recognizer
- * (confirmedBy). At 1e-20 a third of the words said clean were missed (docs/bench/wake.md).
+ * ratio): lenient, so that few words are missed, since every word spotted is judged again (verdictOnFit,
+ * confirmedBy). At 1e-20 a third of the words said clean were missed (docs/bench/wake.md).
  */
 export const WAKE_THRESHOLD = 1e-50;
 
@@ -44,11 +46,14 @@ const PHONE_VARIANTS: readonly (readonly [from: string, to: string])[] = [
 const FRAME = SAMPLE_RATE / 100;
 /** Audio kept from before now, to hand over what followed the word however late it was spotted. */
 const KEPT_MS = 4000;
-/** Audio given to the second opinion from before the spotted word's start and after its end. */
-const CONFIRM_BEFORE_MS = 300;
-const CONFIRM_AFTER_MS = 150;
-/** The keyphrase search reports a word this many frames after its end (-kws_delay's default). */
-const DETECTION_DELAY_FRAMES = 10;
+/** Audio around a spotted word that it is judged on, from before its start and after its end. */
+const JUDGED_BEFORE_MS = 300;
+const JUDGED_AFTER_MS = 300;
+/**
+ * The keyphrase search reports a word this many frames after its end (-kws_delay; 10 by default): late
+ * enough that the audio it is judged on has been heard when it is reported.
+ */
+const DETECTION_DELAY_FRAMES = JUDGED_AFTER_MS / 10;
 /** Audio is searched this much at a time, so a word's end is known to within it. */
 const STEP_SAMPLES = 2 * FRAME;
 /** The search's name in the decoder. */
@@ -63,25 +68,41 @@ export interface WakeWordOptions {
   /** One or more words, each in the CMU dictionary ("samantha" by default). */
   readonly wakeWord?: string;
   /**
-   * A second opinion on each spotted word, given the audio around it: the keyphrase search alone, lenient
-   * enough not to miss the word, also hears it in other words; a full recognizer tells them apart.
+   * A second opinion on a spotted word whose fit leaves it in doubt (verdictOnFit), given the audio around
+   * it: the keyphrase search, lenient enough not to miss the word, also hears it in other words; a full
+   * recognizer tells them apart. Also given, unawaited and its answer unused, every word that wakes by its
+   * fit, so the recognizer has heard the room before the question. Without one, every spotted word wakes.
    */
   readonly confirm?: (audio: Int16Array, spot: Spot) => Promise<boolean>;
+  /** Told every spotted word and whether it woke (the benchmark's record). */
+  readonly observe?: (spot: Spot, woke: boolean) => void;
 }
 
-/** A word the keyphrase search spotted, as put to the recognizer. */
+/** A word the keyphrase search spotted, and how well it fit. */
 export interface Spot {
-  /** How much better the keyphrase fit than the phone loop (PocketSphinx's log units). */
+  /** How much better the keyphrase fit than the phone loop in the search (PocketSphinx's log units). */
   readonly fit: number;
-  /** Where the audio given to the recognizer ends, in samples since listening began. */
+  /** The spotted word's length, in 10 ms frames. */
+  readonly frames: number;
+  /**
+   * Per 10 ms frame, how much better the word fit than the phone loop when the audio around it was searched
+   * again on its own (judgedFit): what decides, or whether the recognizer is asked (verdictOnFit).
+   */
+  readonly fitPerFrame: number;
+  /** Where the audio judged (and given to the recognizer) ends, in samples since listening began. */
   readonly end: number;
 }
+
+/** What a spotted word's fit says: the word, not the word, or ask the recognizer. */
+export type FitVerdict = "wake" | "ask" | "ignore";
 
 export class WakeWordDetector {
   readonly wakeWord: string;
   private readonly ps: PocketSphinxLibrary;
   private readonly lane = new Lane();
   private decoder: unknown;
+  /** The judge: the same keyphrase search, on the audio around each spotted word alone. */
+  private judge: unknown;
   private readonly built: Promise<void>;
   /** False from a wake until listenAgain(): what is heard meanwhile belongs to the conversation. */
   private listening = true;
@@ -113,24 +134,30 @@ export class WakeWordDetector {
       new RecognizerUnavailable(
         `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
       );
-    const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
-    if (!config) {
+    const config = (args: string[]) => this.ps.parseArgs(null, this.ps.psArgs(), args.length, args, 1);
+    // The judge reports what it spotted in a clip up to 10 frames before the clip's end (its default delay).
+    const configs = [config([...argv, "-kws_delay", String(DETECTION_DELAY_FRAMES)]), config(argv)];
+    if (!configs.every(Boolean)) {
       files.release();
       throw cannotStart();
     }
+    const searching = async (made: unknown) => {
+      const decoder = await this.ps.initAsync(made);
+      if (!decoder) throw cannotStart();
+      if (
+        this.ps.setKeyphrases(decoder, SEARCH, files.path("wake.kws")) !== 0 ||
+        this.ps.setSearch(decoder, SEARCH) !== 0
+      ) {
+        this.ps.free(decoder);
+        throw new RecognizerUnavailable(`PocketSphinx could not listen for "${this.wakeWord}"`);
+      }
+      return decoder;
+    };
     this.built = this.lane
       .run(async () => {
-        const decoder = await this.ps.initAsync(config);
-        if (!decoder) throw cannotStart();
-        if (
-          this.ps.setKeyphrases(decoder, SEARCH, files.path("wake.kws")) !== 0 ||
-          this.ps.setSearch(decoder, SEARCH) !== 0
-        ) {
-          this.ps.free(decoder);
-          throw new RecognizerUnavailable(`PocketSphinx could not listen for "${this.wakeWord}"`);
-        }
-        this.ps.startUtt(decoder);
-        this.decoder = decoder;
+        this.decoder = await searching(configs[0]);
+        this.judge = await searching(configs[1]);
+        this.ps.startUtt(this.decoder);
       })
       .finally(() => files.release());
     // Reported by ready(); never an unhandled rejection meanwhile.
@@ -191,8 +218,9 @@ export class WakeWordDetector {
     if (this.closed) return;
     this.closed = true;
     this.lane.run(() => {
-      if (this.decoder !== undefined) this.ps.free(this.decoder);
+      for (const decoder of [this.decoder, this.judge]) if (decoder !== undefined) this.ps.free(decoder);
       this.decoder = undefined;
+      this.judge = undefined;
     });
   }
 
@@ -214,13 +242,44 @@ export class WakeWordDetector {
     }
     const end = this.decoded - DETECTION_DELAY_FRAMES * FRAME;
     const start = end - frames * FRAME;
-    const { confirm } = this.options;
-    const word = this.between(start - CONFIRM_BEFORE_MS * 16, end + CONFIRM_AFTER_MS * 16);
-    const confirmed =
-      !confirm || (await confirm(word, { fit, end: end + CONFIRM_AFTER_MS * 16 }).catch(() => false));
+    const judged = this.between(start - JUDGED_BEFORE_MS * 16, end + JUDGED_AFTER_MS * 16);
+    const fitPerFrame = await this.judgedFit(judged);
     if (this.closed) return;
-    if (!confirmed) return this.restart(decoder);
+    const spot: Spot = { fit, frames, fitPerFrame, end: end + JUDGED_AFTER_MS * 16 };
+    const { confirm, observe } = this.options;
+    const verdict = confirm ? verdictOnFit(fitPerFrame) : "wake";
+    // A word that wakes by its fit is still read, unawaited and its verdict unused: the recognizer's front
+    // end then hears the room just before the question, as it did when every word was read (in babble, a
+    // question read after a stale noise estimate was answered less often).
+    if (verdict === "wake") confirm?.(judged, spot).catch(() => false);
+    const woke =
+      verdict === "wake" ||
+      (verdict === "ask" && (await confirm?.(judged, spot).catch(() => false)) === true);
+    if (this.closed) return;
+    observe?.(spot, woke);
+    if (!woke) return this.restart(decoder);
     this.woke(end);
+  }
+
+  /**
+   * The judge's fit of the word in `audio` alone: the best, per frame, of the pronunciations it spotted
+   * there; minus infinity when it spotted none. The clip is searched whole, so its cepstral mean is the
+   * clip's own, where the spotter's running one carries over from whatever was heard before the word.
+   */
+  private async judgedFit(audio: Int16Array): Promise<number> {
+    const { judge } = this;
+    if (judge === undefined) return Number.NEGATIVE_INFINITY;
+    this.ps.startUtt(judge);
+    await this.ps.processRawAsync(judge, audio, audio.length, 0, 1);
+    await this.ps.endUttAsync(judge);
+    let best = Number.NEGATIVE_INFINITY;
+    for (let segment = this.ps.segments(judge); segment; segment = this.ps.nextSegment(segment)) {
+      const [first, last] = [[0], [0]];
+      this.ps.segmentFrames(segment, first, last);
+      const frames = Math.max(1, (last[0] ?? 0) - (first[0] ?? 0) + 1);
+      best = Math.max(best, this.ps.segmentProbability(segment, [0], [0], [0]) / frames);
+    }
+    return best;
   }
 
   /** Woken: the audio after the word's end is handed over, and nothing more is searched until listenAgain(). */
@@ -350,6 +409,22 @@ function dither(chunk: Int16Array): Int16Array {
     out[i] = Math.max(-32768, Math.min(32767, (chunk[i] as number) + (state & 0x10000 ? 1 : -1)));
   }
   return out;
+}
+
+/**
+ * The judged fit per frame (Spot.fitPerFrame) at or above which a spotted word wakes without asking the
+ * recognizer, and below which it is turned down whatever the recognizer would read. Chosen on the tuning
+ * split's record (docs/bench/wake.md): no word in its other talk fit as well as WORD_FITS, and the two the
+ * recognizer half-read as the word fit worse than WORD_FITS_BADLY. Per frame, so a longer word needs no
+ * other bars.
+ */
+export const WORD_FITS = -34;
+export const WORD_FITS_BADLY = -50;
+
+/** What a spotted word's judged fit says: wake, ask the recognizer, or ignore it. */
+export function verdictOnFit(fitPerFrame: number): FitVerdict {
+  if (fitPerFrame >= WORD_FITS) return "wake";
+  return fitPerFrame >= WORD_FITS_BADLY ? "ask" : "ignore";
 }
 
 /**

@@ -8,8 +8,12 @@ import { VoiceLoop } from "../local-runner/voice-loop.js";
 import {
   confirmedBy,
   keyphrasesFor,
+  type Spot,
   UnknownWakeWord,
+  verdictOnFit,
   WakeWordDetector,
+  WORD_FITS,
+  WORD_FITS_BADLY,
   wakeWordHeard,
 } from "../local-runner/wake-word.js";
 import { intentNameFor } from "../skill/faq/index.js";
@@ -67,6 +71,14 @@ describe("wake word: what the spotter listens for", () => {
     expect(wakeWordHeard([reading("who plays samantha", "domain", 0.95)])).toBe(true);
     expect(wakeWordHeard([reading("samanthas", "open", 0.9)])).toBe(false);
     expect(wakeWordHeard([reading("computer", "open", 0.9)], "computer")).toBe(true);
+  });
+
+  it("wakes on a word that fits well without asking, asks about one in doubt, and ignores one that fits badly", () => {
+    expect(verdictOnFit(WORD_FITS)).toBe("wake");
+    expect(verdictOnFit(WORD_FITS - 1)).toBe("ask");
+    expect(verdictOnFit(WORD_FITS_BADLY)).toBe("ask");
+    expect(verdictOnFit(WORD_FITS_BADLY - 1)).toBe("ignore");
+    expect(verdictOnFit(Number.NEGATIVE_INFINITY)).toBe("ignore");
   });
 });
 
@@ -136,6 +148,46 @@ onAudio("wake word: the spotter and its confirmation", () => {
       ),
     );
     expect(await wakes(talk)).toEqual([]);
+  }, 60_000);
+
+  it("wakes on a clearly said word by its fit alone, and asks the recognizer only about words in doubt", async () => {
+    const asked: Spot[] = [];
+    const spotted: Array<{ spot: Spot; woke: boolean }> = [];
+    const detector = new WakeWordDetector({
+      // Says no to everything.
+      confirm: async (_audio, spot) => {
+        asked.push(spot);
+        return false;
+      },
+      observe: (spot, woke) => spotted.push({ spot, woke }),
+    });
+    let woke = 0;
+    detector.onWake(() => {
+      woke++;
+      detector.listenAgain();
+    });
+    await detector.ready();
+    const audio = joined(
+      synthesize(OTHER_TALK, "flite:kal"),
+      silence(400),
+      synthesize("Samantha.", "festival:cmu_us_slt_arctic_hts"),
+      silence(1000),
+    );
+    for (let offset = 0; offset < audio.length; offset += CHUNK) {
+      detector.accept(audio.subarray(offset, offset + CHUNK));
+      await detector.searched();
+    }
+    detector.close();
+    // The second opinion said no to everything, yet the word woke it: it fit well enough not to need one.
+    expect(woke).toBe(1);
+    const wake = spotted.find((candidate) => candidate.woke);
+    expect(wake?.spot.fitPerFrame).toBeGreaterThanOrEqual(WORD_FITS);
+    // Whatever else was spotted was asked about only when its fit left it in doubt; words that fit badly
+    // were never read.
+    for (const spot of asked) expect(verdictOnFit(spot.fitPerFrame)).not.toBe("ignore");
+    expect(
+      spotted.filter(({ woke }) => !woke).every(({ spot }) => verdictOnFit(spot.fitPerFrame) !== "wake"),
+    ).toBe(true);
   }, 60_000);
 
   it("--wake-word listens for another word, and not for Samantha", async () => {
