@@ -450,7 +450,8 @@ function markdownOf(report: {
     voices: readonly string[];
     talkers: readonly string[];
     texts: readonly string[];
-    falseWakes: Omit<FalseWakes, "candidates">;
+    /** With the words that woke it in other talk. */
+    falseWakes: Omit<FalseWakes, "candidates"> & { confirmed?: readonly Candidate[] };
     all: Rates;
     byCondition: Record<string, Rates>;
     byKind: Record<string, Rates>;
@@ -484,10 +485,13 @@ function markdownOf(report: {
     );
   }
   lines.push("");
-  for (const result of report.results)
+  for (const result of report.results) {
+    const woke = result.falseWakes.confirmed ?? [];
+    const byFit = woke.filter((candidate) => candidate.verdict === "wake").length;
     lines.push(
-      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s.`,
+      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
     );
+  }
   return `${lines.join("\n")}\n`;
 }
 
