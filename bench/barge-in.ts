@@ -7,9 +7,13 @@
  * 2. false stops: every answer's echo alone, no user, through the barge-in detector, at two echo levels;
  * 3. barge-in time: "stop" said over an answer in several voices, through the voice loop as `listen` runs
  *    it, audio paced in real time in 32 ms chunks (a microphone's): from the last sample of "stop" to the
- *    loop asking the speaker to stop (its median and 95th percentile), and the misses (nothing within 1.5 s).
+ *    loop asking the speaker to stop (its median and 95th percentile), and the misses (nothing within 1.5 s);
+ * 4. other words over an answer: questions said over it in the same voices, through the loop as in 3, and
+ *    how many of them stopped it.
+ * `listen` hears "stop" with its recognizer and a keyphrase spotter (recognizers/keyphrase-spotter.ts);
+ * `--no-spotter` measures the recognizer alone.
  *
- *   npm run bench:barge-in [-- --trials 4]
+ *   npm run bench:barge-in [-- --trials 4 --questions 2 --no-spotter]
  */
 import { cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -17,7 +21,8 @@ import { parseArgs } from "node:util";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { EchoCanceller } from "../local-runner/audio/echo-canceller.js";
 import { atSpeechLevel, erleDb, mix, roomEcho } from "../local-runner/audio/loopback.js";
-import { BargeInDetector } from "../local-runner/barge-in.js";
+import { BargeInDetector, DEFAULT_WAKE_WORD } from "../local-runner/barge-in.js";
+import { KeyphraseSpotter } from "../local-runner/recognizers/keyphrase-spotter.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
 import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
@@ -26,8 +31,15 @@ import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { faq } from "../skill/faq/data.js";
 import { BARGE_IN_VOICES } from "./barge-in-voices.js";
 
-const { values } = parseArgs({ options: { trials: { type: "string", default: "4" } } });
+const { values } = parseArgs({
+  options: {
+    trials: { type: "string", default: "4" },
+    questions: { type: "string", default: "2" },
+    "no-spotter": { type: "boolean", default: false },
+  },
+});
 const TRIALS_PER_VOICE = Number(values.trials);
+const QUESTIONS_PER_VOICE = Number(values.questions);
 const ANSWER_VOICE: SynthVoice = "festival:cmu_us_slt_arctic_hts";
 const CHUNK = 512;
 const ROOM = { delayMs: 30, reverbMs: 150 };
@@ -79,6 +91,11 @@ for (const levelDb of [-10, -15, -20]) {
 
 const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
 await recognizer.ready?.();
+const spotter = values["no-spotter"] ? undefined : new KeyphraseSpotter(["stop", DEFAULT_WAKE_WORD]);
+await spotter?.ready();
+process.stdout.write(
+  `"stop" heard by ${spotter ? "the recognizer and the keyphrase spotter" : "the recognizer alone"}\n`,
+);
 
 // 2. False stops: the echo alone.
 for (const levelDb of [-10, -15]) {
@@ -93,7 +110,11 @@ for (const levelDb of [-10, -15]) {
     close: () => undefined,
   };
   const canceller = new EchoCanceller();
-  const detector = new BargeInDetector({ recognizer: counted, onInterruption: () => stops++ });
+  const detector = new BargeInDetector({
+    recognizer: counted,
+    ...(spotter ? { spotter } : {}),
+    onInterruption: () => stops++,
+  });
   for (const [index, played] of answers.entries()) {
     const echo = roomEcho(played, { ...ROOM, levelDb, seed: index + 1 });
     const cleaned = cancelled(canceller, mix(played.length, echo), played);
@@ -111,67 +132,92 @@ for (const levelDb of [-10, -15]) {
   );
 }
 
-// 3. Barge-in time, through the voice loop, in real time.
+// 3. Barge-in time, through the voice loop, in real time; 4. other words over an answer.
 interface Trial {
   readonly voice: SynthVoice;
   readonly latencyMs?: number;
 }
-const trials: Trial[] = [];
 const canceller = new EchoCanceller();
+
+/**
+ * `said` spoken over `played` from `atSample`, through the voice loop in real time: how long after the
+ * words' last sample the loop asked the speaker to stop, or undefined when the answer was heard out.
+ */
+async function overAnswer(played: Int16Array, said: Float64Array, atSample: number, seed: number) {
+  // The words' last sample louder than a whisper: where the user has finished saying them.
+  let wordEnd = said.length;
+  while (wordEnd > 0 && Math.abs(said[wordEnd - 1] as number) < 300) wordEnd--;
+  const user = new Float64Array(played.length);
+  user.set(said.subarray(0, played.length - atSample), atSample);
+  const echo = roomEcho(played, { ...ROOM, levelDb: -15, seed });
+  const mic = mix(played.length, echo, user);
+  const endSample = atSample + wordEnd;
+  let stoppedAt: number | undefined;
+  let startedAt = 0;
+  let heardThrough: () => void = () => undefined;
+  const listening = new Promise<void>((resolve) => {
+    heardThrough = resolve;
+  });
+  const loop = new VoiceLoop({
+    recognizer,
+    conversation: createRuntime().conversation(),
+    ...(spotter ? { spotter } : {}),
+    io: {
+      aloud: true,
+      interrupt: () => {
+        stoppedAt ??= performance.now();
+      },
+      // Not stopped: the answer was heard to its end (a miss).
+      listening: () => heardThrough(),
+      say: async () => {
+        if (startedAt !== 0) return;
+        startedAt = performance.now();
+        // Each chunk is handed over when its last sample has been captured, as a microphone does.
+        for (let offset = 0; offset < played.length && stoppedAt === undefined; offset += CHUNK) {
+          const due = startedAt + ((offset + CHUNK) * 1000) / 16_000;
+          const wait = due - performance.now();
+          if (wait > 0) await sleep(wait);
+          const chunk = mic.subarray(offset, offset + CHUNK);
+          loop.hear(canceller.process(chunk, played.subarray(offset, offset + CHUNK)));
+          if (offset > endSample + 1.5 * 16_000) break;
+        }
+      },
+    },
+  });
+  loop.begin();
+  await Promise.race([loop.finished, listening, sleep(60_000)]);
+  loop.stop();
+  const endAt = startedAt + (endSample * 1000) / 16_000;
+  return stoppedAt === undefined ? undefined : stoppedAt - endAt;
+}
+
+const trials: Trial[] = [];
 for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
   const stop = atSpeechLevel(synthesize("stop", voice));
-  // The word's last sample louder than a whisper: where the user has finished saying it.
-  let wordEnd = stop.length;
-  while (wordEnd > 0 && Math.abs(stop[wordEnd - 1] as number) < 300) wordEnd--;
   for (let trial = 0; trial < TRIALS_PER_VOICE; trial++) {
     const index = (voiceIndex * TRIALS_PER_VOICE + trial) % answers.length;
-    const played = answers[index] as Int16Array;
     const atSample = Math.round((1.5 + 0.37 * trial) * 16_000);
-    const user = new Float64Array(played.length);
-    user.set(stop.subarray(0, played.length - atSample), atSample);
-    const echo = roomEcho(played, { ...ROOM, levelDb: -15, seed: index + 1 });
-    const mic = mix(played.length, echo, user);
-    const endSample = atSample + wordEnd;
-    let stoppedAt: number | undefined;
-    let startedAt = 0;
-    let heardThrough: () => void = () => undefined;
-    const listening = new Promise<void>((resolve) => {
-      heardThrough = resolve;
-    });
-    const loop = new VoiceLoop({
-      recognizer,
-      conversation: createRuntime().conversation(),
-      io: {
-        aloud: true,
-        interrupt: () => {
-          stoppedAt ??= performance.now();
-        },
-        // Not stopped: the answer was heard to its end (a miss).
-        listening: () => heardThrough(),
-        say: async () => {
-          if (startedAt !== 0) return;
-          startedAt = performance.now();
-          // Each chunk is handed over when its last sample has been captured, as a microphone does.
-          for (let offset = 0; offset < played.length && stoppedAt === undefined; offset += CHUNK) {
-            const due = startedAt + ((offset + CHUNK) * 1000) / 16_000;
-            const wait = due - performance.now();
-            if (wait > 0) await sleep(wait);
-            const chunk = mic.subarray(offset, offset + CHUNK);
-            loop.hear(canceller.process(chunk, played.subarray(offset, offset + CHUNK)));
-            if (offset > endSample + 1.5 * 16_000) break;
-          }
-        },
-      },
-    });
-    loop.begin();
-    await Promise.race([loop.finished, listening, sleep(60_000)]);
-    loop.stop();
-    const endAt = startedAt + (endSample * 1000) / 16_000;
-    trials.push({ voice, ...(stoppedAt === undefined ? {} : { latencyMs: stoppedAt - endAt }) });
+    const latencyMs = await overAnswer(answers[index] as Int16Array, stop, atSample, index + 1);
+    trials.push({ voice, ...(latencyMs === undefined ? {} : { latencyMs }) });
+  }
+}
+const questions = faq.map((entry) => entry.question);
+let questionsSaid = 0;
+const stoppedBy: string[] = [];
+for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
+  for (let trial = 0; trial < QUESTIONS_PER_VOICE; trial++) {
+    const index = (voiceIndex * QUESTIONS_PER_VOICE + trial) % answers.length;
+    const question = questions[(voiceIndex * QUESTIONS_PER_VOICE + trial * 7) % questions.length] as string;
+    const atSample = Math.round((1.5 + 0.37 * trial) * 16_000);
+    questionsSaid++;
+    const said = atSpeechLevel(synthesize(question, voice));
+    if ((await overAnswer(answers[index] as Int16Array, said, atSample, index + 1)) !== undefined)
+      stoppedBy.push(`"${question}" (${voice})`);
   }
 }
 canceller.close();
 recognizer.close();
+spotter?.close();
 const heard = trials.flatMap((trial) => (trial.latencyMs === undefined ? [] : [trial.latencyMs]));
 for (const voice of BARGE_IN_VOICES) {
   const own = trials.filter((trial) => trial.voice === voice);
@@ -182,4 +228,7 @@ for (const voice of BARGE_IN_VOICES) {
 }
 process.stdout.write(
   `barge-in time, end of "stop" to the speaker stopped: median ${Math.round(percentile(heard, 0.5))} ms, p95 ${Math.round(percentile(heard, 0.95))} ms; misses ${trials.length - heard.length} of ${trials.length} (${BARGE_IN_VOICES.length} voices, echo 15 dB under speech); load ${loadavg()[0]?.toFixed(1)}\n`,
+);
+process.stdout.write(
+  `other words over an answer: ${stoppedBy.length} of ${questionsSaid} questions stopped it${stoppedBy.length > 0 ? `: ${stoppedBy.join(", ")}` : ""}\n`,
 );

@@ -11,6 +11,7 @@
 import { normalizeUtterance } from "../skill/text/normalize.js";
 import { FRAME_SAMPLES, VoiceActivity } from "./audio/voice-activity.js";
 import { SAMPLE_RATE } from "./audio/wav.js";
+import type { SpotStream, Spotted, Spotter } from "./recognizers/keyphrase-spotter.js";
 import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
 
 /** What cutting in asks for: silence and the skill's Stop, or the wake word's "I'm listening". */
@@ -23,6 +24,14 @@ export interface BargeInOptions {
   /** Told once per utterance that names a command. */
   readonly onInterruption: (interruption: Interruption) => void;
   readonly wakeWord?: string;
+  /**
+   * Listens for "stop" and the wake word by their sounds alone (recognizers/keyphrase-spotter.ts), for the
+   * times the recognizer reads them as other words. What it spots interrupts only in a short utterance
+   * none of whose readings `asks`.
+   */
+  readonly spotter?: Spotter;
+  /** True for words that ask the skill something (one of its questions): a spotted word is then let go. */
+  readonly asks?: (text: string) => boolean;
 }
 
 /** Audio from before the gate opened, so the recognizer hears the word's start. */
@@ -31,6 +40,17 @@ const PRE_ROLL_MS = 300;
 const LONGEST_MS = 3000;
 /** Silence that ends an utterance: short, since the word is read only then when the live words miss it. */
 const TRAILING_SILENCE_MS = 200;
+/**
+ * A spotted word interrupts only in an utterance this short, with the audio from before the gate opened: a
+ * command said alone (a "stop" takes about 700 ms with it), not a word that sounds like one inside a question.
+ */
+const SPOTTED_LONGEST_MS = 1000;
+/**
+ * ...and only when the spotter aligned the word with at least this much audio. Over six voices "stop" took
+ * 130 to 470 ms, mostly over 280; the spots in bursts of the answer's echo that get past the gate, and in
+ * other words, took 130 to 260 ms (docs/voice.md, Interrupting).
+ */
+const SPOTTED_SHORTEST_MS = 300;
 /** Speech shorter than this opens nothing: a click, a burst of echo. */
 const MIN_SPEECH_MS = 60;
 /** A frame must be this many times louder than the echo's usual level (18 dB), and at least MIN_RMS. */
@@ -93,6 +113,8 @@ class SpeechGate {
 export class BargeInDetector {
   private readonly gate = new SpeechGate();
   private stream: RecognitionStream | undefined;
+  private spot: SpotStream | undefined;
+  /** Audio given to the utterance's recognizer, its pre-roll too. */
   private streamMs = 0;
   private preRoll: Int16Array[] = [];
   private preRollMs = 0;
@@ -118,11 +140,17 @@ export class BargeInDetector {
         return;
       }
       this.stream = this.options.recognizer.start();
-      for (const earlier of this.preRoll) this.stream.accept(earlier);
+      this.spot = this.options.spotter?.start();
+      for (const earlier of this.preRoll) {
+        this.stream.accept(earlier);
+        this.spot?.accept(earlier);
+      }
+      this.streamMs = this.preRollMs;
       this.preRoll = [];
       this.preRollMs = 0;
     }
     const { partial } = this.stream.accept(chunk);
+    this.spot?.accept(chunk);
     this.streamMs += chunkMs;
     if (partial) this.check(partial);
     if (this.gate.silenceMs >= TRAILING_SILENCE_MS || this.streamMs >= LONGEST_MS) this.endUtterance();
@@ -147,20 +175,21 @@ export class BargeInDetector {
 
   /** The utterance is over: read whole, any of its readings may name a command the live words missed. */
   private endUtterance(): void {
-    const { stream, fired, epoch } = this;
+    const { stream, spot, fired, epoch, streamMs } = this;
     this.stream = undefined;
+    this.spot = undefined;
     this.streamMs = 0;
     this.fired = false;
     this.gate.restart();
     // Finished even when it has interrupted already: its decoders must end it before the next one starts.
-    stream
-      ?.finish()
-      .then((transcript: Transcript) => {
+    if (!stream) return;
+    Promise.all([stream.finish(), spot?.finish().catch(() => undefined)])
+      .then(([transcript, spotted]: [Transcript, Spotted | undefined]) => {
         if (fired || epoch !== this.epoch) return;
-        for (const reading of transcript.readings) {
-          const interruption = this.named(reading.text);
-          if (interruption) return this.options.onInterruption(interruption);
-        }
+        const interruption =
+          transcript.readings.map((reading) => this.named(reading.text)).find((named) => named) ??
+          this.spotted(spotted, streamMs, transcript);
+        if (interruption) this.options.onInterruption(interruption);
       })
       .catch(() => undefined);
   }
@@ -170,6 +199,18 @@ export class BargeInDetector {
     if (this.fired || !interruption) return;
     this.fired = true;
     this.options.onInterruption(interruption);
+  }
+
+  /** What a spotted word asks for: only in a short utterance that none of its readings makes a question. */
+  private spotted(
+    spotted: Spotted | undefined,
+    streamMs: number,
+    transcript: Transcript,
+  ): Interruption | undefined {
+    if (!spotted || spotted.ms < SPOTTED_SHORTEST_MS || streamMs > SPOTTED_LONGEST_MS) return undefined;
+    const { asks } = this.options;
+    if (asks && transcript.readings.some((reading) => asks(reading.text))) return undefined;
+    return this.named(spotted.phrase);
   }
 
   /** The command the words name, if any: "stop" wins over the wake word ("samantha stop"). */

@@ -10,6 +10,7 @@ import { BargeInDetector, type Interruption } from "./barge-in.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { understanding } from "./decision.js";
 import { Endpointer } from "./recognizers/endpointer.js";
+import type { Spotter } from "./recognizers/keyphrase-spotter.js";
 import {
   NOTHING_HEARD,
   type RecognitionStream,
@@ -93,6 +94,8 @@ export interface VoiceLoopOptions {
    * word again, until stop(): the listener tells the loop of the word through woken().
    */
   readonly wake?: WakeListener;
+  /** Hears "stop" and the wake word over an answer by their sounds, where the recognizer misreads them. */
+  readonly spotter?: Spotter;
 }
 
 export class VoiceLoop {
@@ -131,6 +134,11 @@ export class VoiceLoop {
       this.bargeIn = new BargeInDetector({
         recognizer: options.recognizer,
         wakeWord: options.wakeWord,
+        ...(options.spotter ? { spotter: options.spotter } : {}),
+        asks: (text) => {
+          const resolution = options.conversation.resolve(text);
+          return resolution.kind === "intent" && !resolution.intent.startsWith("AMAZON.");
+        },
         onInterruption: (interruption) => this.interrupted(interruption),
       });
     this.finished = new Promise<void>((resolve, reject) => {

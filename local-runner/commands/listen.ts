@@ -210,6 +210,8 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const recognizer = await readyRecognizer(options, true);
   const runtime = await loadRuntime();
   const detector = options.wake ? await wakeWordDetector(options, recognizer) : undefined;
+  const wakeWord = options.wakeWord ?? DEFAULT_WAKE_WORD;
+  const spotter = echo ? await commandSpotter(wakeWord) : undefined;
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";
@@ -217,12 +219,12 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const status = (line: string) => {
     if (!options.json) process.stdout.write(`\r\x1b[2K${line}`);
   };
-  const wakeWord = options.wakeWord ?? DEFAULT_WAKE_WORD;
   const loop = new VoiceLoop({
     recognizer,
     conversation: runtime.conversation(),
     wakeWord,
     ...(detector ? { wake: detector } : {}),
+    ...(spotter ? { spotter } : {}),
     io: {
       aloud: !options.quiet,
       say: async (speech, turn, timing) => {
@@ -279,6 +281,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     process.removeListener("SIGINT", interrupted);
     recognizer.close();
     detector?.close();
+    spotter?.close();
     echo?.close();
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
     throw error;
@@ -292,7 +295,22 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     speaker.stop();
     recognizer.close();
     detector?.close();
+    spotter?.close();
     echo?.close();
+  }
+}
+
+/**
+ * What hears "stop" and the wake word over an answer by their sounds (recognizers/keyphrase-spotter.ts),
+ * built on a thread of its own meanwhile; where PocketSphinx is not installed, none, and the recognizer's
+ * readings alone interrupt.
+ */
+async function commandSpotter(wakeWord: string) {
+  const { KeyphraseSpotter } = await import("../recognizers/keyphrase-spotter.js");
+  try {
+    return new KeyphraseSpotter(["stop", wakeWord]);
+  } catch {
+    return undefined;
   }
 }
 

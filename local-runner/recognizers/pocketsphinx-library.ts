@@ -41,6 +41,8 @@ export interface PocketSphinxLibrary {
   readonly segments: (ps: unknown) => unknown;
   readonly nextSegment: (segment: unknown) => unknown;
   readonly segmentFrames: (segment: unknown, start: number[], end: number[]) => void;
+  /** A segment's word; for keyphrase spotting, the phrase spotted. */
+  readonly segmentWord: (segment: unknown) => string | null;
   /** A segment's score; for a spotted keyphrase, how much better it fit than the phone loop. */
   readonly segmentProbability: (segment: unknown, ascr: number[], lscr: number[], lback: number[]) => number;
   readonly logMathFree: (logMath: unknown) => number;
@@ -170,6 +172,7 @@ export function pocketSphinxLibrary(): PocketSphinxLibrary {
     segments: lib.func("void *ps_seg_iter(void *ps)"),
     nextSegment: lib.func("void *ps_seg_next(void *seg)"),
     segmentFrames: lib.func("void ps_seg_frames(void *seg, _Out_ int *start, _Out_ int *end)"),
+    segmentWord: lib.func("const char *ps_seg_word(void *seg)"),
     segmentProbability: lib.func(
       "int32_t ps_seg_prob(void *seg, _Out_ int32_t *ascr, _Out_ int32_t *lscr, _Out_ int32_t *lback)",
     ),

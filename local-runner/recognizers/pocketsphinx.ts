@@ -95,7 +95,7 @@ function carrierSentences(sentences: readonly string[], carriers: readonly strin
 }
 
 /** The samples plus or minus one at random, the same for the same audio every time. */
-function dither(chunk: Int16Array): Int16Array {
+export function dither(chunk: Int16Array): Int16Array {
   const out = new Int16Array(chunk.length);
   let state = 1;
   for (let i = 0; i < chunk.length; i++) {
