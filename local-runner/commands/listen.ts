@@ -315,7 +315,8 @@ async function commandSpotter(wakeWord: string) {
 }
 
 /**
- * --wake's listener: PocketSphinx's keyphrase spotting, each word it spots confirmed by the recognizer.
+ * --wake's listener: PocketSphinx's keyphrase spotting, each word it spots judged again on the audio around it,
+ * and read by the recognizer where that leaves it in doubt.
  * Where PocketSphinx is not installed (Vosk alone), --wake says what to install.
  */
 async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) {
