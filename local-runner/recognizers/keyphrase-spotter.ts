@@ -10,7 +10,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cachedFiles } from "./model-cache.js";
 import { DEFAULT_POCKETSPHINX_MODEL, dither } from "./pocketsphinx.js";
-import { INSTALL_HINT, Lane, type PocketSphinxLibrary, pocketSphinxLibrary } from "./pocketsphinx-library.js";
+import {
+  cmuDictionary,
+  INSTALL_HINT,
+  Lane,
+  type PocketSphinxLibrary,
+  pocketSphinxLibrary,
+} from "./pocketsphinx-library.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./pronunciations.js";
 import { RecognizerUnavailable } from "./types.js";
 
@@ -51,23 +57,12 @@ export class KeyphraseSpotter implements Spotter {
   constructor(phrases: readonly string[], modelDir = DEFAULT_POCKETSPHINX_MODEL) {
     this.ps = pocketSphinxLibrary();
     const wanted = [...new Set(phrases.map((phrase) => phrase.toLowerCase().trim().replace(/\s+/g, " ")))];
-    const source = join(modelDir, "cmudict-en-us.dict");
     const inputs = {
       code: [DICTIONARY_CODE, listFor].map(String).join("\n"),
       wanted,
       threshold: SPOT_THRESHOLD,
     };
-    const files = cachedFiles("pocketsphinx-spot", inputs, () => {
-      let entries: string;
-      try {
-        entries = readFileSync(source, "utf8");
-      } catch {
-        throw new RecognizerUnavailable(
-          `the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`,
-        );
-      }
-      return listFor(wanted, entries);
-    });
+    const files = cachedFiles("pocketsphinx-spot", inputs, () => listFor(wanted, cmuDictionary(modelDir)));
     this.phrases = readFileSync(files.path("spot.kws"), "utf8")
       .split("\n")
       .filter((line) => line !== "")

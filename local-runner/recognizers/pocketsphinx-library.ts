@@ -2,10 +2,22 @@
  * Debian's libpocketsphinx.so.3 and libsphinxbase.so.3, bound with koffi: the calls the recognizer makes,
  * the costly ones also on libuv's thread pool, and lanes that keep each decoder on one thread at a time.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import koffi, { type KoffiFunc, type LibraryHandle } from "koffi";
 import { RecognizerUnavailable } from "./types.js";
 
 export const INSTALL_HINT = "install it with: sudo apt-get install pocketsphinx pocketsphinx-en-us";
+
+/** The model folder's CMU pronunciation dictionary, whole; where it is missing, says what to install. */
+export function cmuDictionary(modelDir: string): string {
+  const source = join(modelDir, "cmudict-en-us.dict");
+  try {
+    return readFileSync(source, "utf8");
+  } catch {
+    throw new RecognizerUnavailable(`the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`);
+  }
+}
 
 /** The library's calls, under names that say what they do. */
 export interface PocketSphinxLibrary {
