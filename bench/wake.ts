@@ -212,6 +212,8 @@ interface FalseWakes {
   readonly asked: number;
   /** Processor seconds per second of audio for the spotter and its confirmations. */
   readonly cpuPerSecond: number;
+  /** The best judged fits per frame of words spotted in the other talk, best first (how near the bar it came). */
+  readonly bestFits: readonly number[];
   /** Every spotted word, confirmed or not. */
   readonly candidates: readonly Candidate[];
 }
@@ -242,6 +244,11 @@ async function falseWakes(
     turnedDown: candidates.length - wakes,
     asked: candidates.filter((candidate) => candidate.verdict === "ask").length,
     cpuPerSecond: (used.user + used.system) / 1e6 / (hours * 3600),
+    bestFits: candidates
+      .map((candidate) => candidate.spot?.fitPerFrame ?? Number.NEGATIVE_INFINITY)
+      .sort((a, b) => b - a)
+      .slice(0, 3)
+      .map((fit) => Math.round(fit * 10) / 10),
     candidates,
   };
 }
@@ -462,7 +469,8 @@ function markdownOf(report: {
     "",
     "`npm run bench:wake`: `listen --wake`'s spotter (PocketSphinx keyphrase search at -kws_threshold " +
       `${report.threshold} for the word as the CMU dictionary says it and three variants of it; each spotted ` +
-      "word judged again on the audio around it alone, waking at a fit per frame of " +
+      "word judged again on the audio around it alone, as heard and through a fresh noise suppressor, waking " +
+      "when the mean of the two fits per frame is " +
       `${report.wordFits[1]} or more, ignored below ${report.wordFits[0]}, and in between confirmed by the ` +
       "recognizer) on synthetic audio fed at file speed " +
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
@@ -489,7 +497,7 @@ function markdownOf(report: {
     const woke = result.falseWakes.confirmed ?? [];
     const byFit = woke.filter((candidate) => candidate.verdict === "wake").length;
     lines.push(
-      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
+      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; best fits in other talk ${(result.falseWakes.bestFits ?? []).join(", ")}; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -8,6 +8,7 @@ import { VoiceLoop } from "../local-runner/voice-loop.js";
 import {
   confirmedBy,
   keyphrasesFor,
+  meanFit,
   type Spot,
   UnknownWakeWord,
   verdictOnFit,
@@ -79,6 +80,13 @@ describe("wake word: what the spotter listens for", () => {
     expect(verdictOnFit(WORD_FITS_BADLY)).toBe("ask");
     expect(verdictOnFit(WORD_FITS_BADLY - 1)).toBe("ignore");
     expect(verdictOnFit(Number.NEGATIVE_INFINITY)).toBe("ignore");
+  });
+
+  it("judges a word by both clips: one that fits as heard but not once cleaned is put to the recognizer, one either judge cannot find is ignored", () => {
+    expect(verdictOnFit(meanFit(WORD_FITS + 2, WORD_FITS - 2))).toBe("wake");
+    expect(verdictOnFit(meanFit(WORD_FITS + 3, WORD_FITS - 8))).toBe("ask");
+    expect(verdictOnFit(meanFit(-10, Number.NEGATIVE_INFINITY))).toBe("ignore");
+    expect(verdictOnFit(meanFit(Number.NEGATIVE_INFINITY, -10))).toBe("ignore");
   });
 });
 
