@@ -181,15 +181,18 @@ export class BargeInDetector {
     this.streamMs = 0;
     this.fired = false;
     this.gate.restart();
-    // Finished even when it has interrupted already: its decoders must end it before the next one starts.
     if (!stream) return;
-    Promise.all([stream.finish(), spot?.finish().catch(() => undefined)])
-      .then(([transcript, spotted]: [Transcript, Spotted | undefined]) => {
-        if (fired || epoch !== this.epoch) return;
-        const interruption =
-          transcript.readings.map((reading) => this.named(reading.text)).find((named) => named) ??
-          this.spotted(spotted, streamMs, transcript);
-        if (interruption) this.options.onInterruption(interruption);
+    // Both finished even when one has named a command: each must end its utterance before the next starts.
+    const spotted = spot?.finish().catch(() => undefined);
+    stream
+      .finish()
+      .then(async (transcript: Transcript) => {
+        const live = () => !fired && epoch === this.epoch;
+        if (!live()) return;
+        // The readings first: the spotter is waited for only when none of them names a command.
+        const read = transcript.readings.map((reading) => this.named(reading.text)).find((named) => named);
+        const interruption = read ?? this.spotted(await spotted, streamMs, transcript);
+        if (interruption && live()) this.options.onInterruption(interruption);
       })
       .catch(() => undefined);
   }
