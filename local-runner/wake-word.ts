@@ -15,6 +15,7 @@ import { DEFAULT_WAKE_WORD } from "./barge-in.js";
 import { cachedFiles } from "./recognizers/model-cache.js";
 import { DEFAULT_POCKETSPHINX_MODEL } from "./recognizers/pocketsphinx.js";
 import {
+  cmuDictionary,
   INSTALL_HINT,
   Lane,
   type PocketSphinxLibrary,
@@ -333,18 +334,10 @@ export class WakeWordDetector {
    */
   private dictionary(modelDir: string) {
     const words = this.wakeWord.split(" ");
-    const source = join(modelDir, "cmudict-en-us.dict");
     const code = [DICTIONARY_CODE, keyphrasesFor, variantsOf].map(String).join("\n");
     const inputs = { code, words, variants: PHONE_VARIANTS, threshold: WAKE_THRESHOLD };
     const files = cachedFiles("pocketsphinx-wake", inputs, () => {
-      let entries: string;
-      try {
-        entries = readFileSync(source, "utf8");
-      } catch {
-        throw new RecognizerUnavailable(
-          `the PocketSphinx English model is missing (${source}); ${INSTALL_HINT}`,
-        );
-      }
+      const entries = cmuDictionary(modelDir);
       const { dictionary, keyphrases } = keyphrasesFor(this.wakeWord, dictionaryFor(entries, new Set(words)));
       return { "wake.dict": dictionary, "wake.kws": keyphrases };
     });
