@@ -13,16 +13,16 @@ import { FrontEnd } from "./audio/front-end.js";
 import { SAMPLE_RATE } from "./audio/wav.js";
 import { DEFAULT_WAKE_WORD } from "./barge-in.js";
 import { cachedFiles } from "./recognizers/model-cache.js";
-import { DEFAULT_POCKETSPHINX_MODEL } from "./recognizers/pocketsphinx.js";
+import { DEFAULT_POCKETSPHINX_MODEL, dither } from "./recognizers/pocketsphinx.js";
 import {
   cmuDictionary,
-  INSTALL_HINT,
+  keyphraseDecoder,
   Lane,
   type PocketSphinxLibrary,
   pocketSphinxLibrary,
 } from "./recognizers/pocketsphinx-library.js";
 import { DICTIONARY_CODE, dictionaryFor } from "./recognizers/pronunciations.js";
-import { type Reading, type Recognizer, RecognizerUnavailable, transcribe } from "./recognizers/types.js";
+import { type Reading, type Recognizer, transcribe } from "./recognizers/types.js";
 
 /**
  * How much better the word must fit than the phone loop, as PocketSphinx's -kws_threshold (a likelihood
@@ -135,33 +135,17 @@ export class WakeWordDetector {
       "-kws_threshold",
       String(WAKE_THRESHOLD),
     ];
-    const cannotStart = () =>
-      new RecognizerUnavailable(
-        `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
-      );
-    const config = (args: string[]) => this.ps.parseArgs(null, this.ps.psArgs(), args.length, args, 1);
-    // The judge reports what it spotted in a clip up to 10 frames before the clip's end (its default delay).
-    const configs = [config([...argv, "-kws_delay", String(DETECTION_DELAY_FRAMES)]), config(argv)];
-    if (!configs.every(Boolean)) {
-      files.release();
-      throw cannotStart();
-    }
-    const searching = async (made: unknown) => {
-      const decoder = await this.ps.initAsync(made);
-      if (!decoder) throw cannotStart();
-      if (
-        this.ps.setKeyphrases(decoder, SEARCH, files.path("wake.kws")) !== 0 ||
-        this.ps.setSearch(decoder, SEARCH) !== 0
-      ) {
-        this.ps.free(decoder);
-        throw new RecognizerUnavailable(`PocketSphinx could not listen for "${this.wakeWord}"`);
-      }
-      return decoder;
-    };
+    const searching = (args: readonly string[]) =>
+      keyphraseDecoder(this.ps, modelDir, args, {
+        name: SEARCH,
+        kwsFile: files.path("wake.kws"),
+        phrases: `"${this.wakeWord}"`,
+      });
     this.built = this.lane
       .run(async () => {
-        this.decoder = await searching(configs[0]);
-        this.judge = await searching(configs[1]);
+        this.decoder = await searching([...argv, "-kws_delay", String(DETECTION_DELAY_FRAMES)]);
+        // The judge reports what it spotted in a clip up to 10 frames before the clip's end (its default delay).
+        this.judge = await searching(argv);
         this.ps.startUtt(this.decoder);
       })
       .finally(() => files.release());
@@ -421,17 +405,6 @@ export function meanFit(heard: number, cleaned: number): number {
   return Number.isFinite(heard) && Number.isFinite(cleaned)
     ? (heard + cleaned) / 2
     : Number.NEGATIVE_INFINITY;
-}
-
-/** The samples plus or minus one, the same for the same audio: exact digital silence upsets PocketSphinx. */
-function dither(chunk: Int16Array): Int16Array {
-  const out = new Int16Array(chunk.length);
-  let state = 1;
-  for (let i = 0; i < chunk.length; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = Math.max(-32768, Math.min(32767, (chunk[i] as number) + (state & 0x10000 ? 1 : -1)));
-  }
-  return out;
 }
 
 /**

@@ -12,7 +12,7 @@ import { cachedFiles } from "./model-cache.js";
 import { DEFAULT_POCKETSPHINX_MODEL, dither } from "./pocketsphinx.js";
 import {
   cmuDictionary,
-  INSTALL_HINT,
+  keyphraseDecoder,
   Lane,
   type PocketSphinxLibrary,
   pocketSphinxLibrary,
@@ -68,26 +68,15 @@ export class KeyphraseSpotter implements Spotter {
       .filter((line) => line !== "")
       .map((line) => line.replace(/ \/.*\/$/, ""));
     const argv = ["-hmm", join(modelDir, "en-us"), "-dict", files.path("spot.dict")];
-    const cannotStart = () =>
-      new RecognizerUnavailable(
-        `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
-      );
-    const config =
-      this.phrases.length > 0 ? this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1) : null;
     this.built = this.lane
       .run(async () => {
         if (this.phrases.length === 0)
           throw new RecognizerUnavailable(`none of ${wanted.join(", ")} is in PocketSphinx's dictionary`);
-        if (!config) throw cannotStart();
-        const decoder = await this.ps.initAsync(config);
-        if (!decoder) throw cannotStart();
-        if (
-          this.ps.setKeyphrases(decoder, SEARCH, files.path("spot.kws")) !== 0 ||
-          this.ps.setSearch(decoder, SEARCH) !== 0
-        ) {
-          this.ps.free(decoder);
-          throw new RecognizerUnavailable(`PocketSphinx could not listen for ${this.phrases.join(", ")}`);
-        }
+        const decoder = await keyphraseDecoder(this.ps, modelDir, argv, {
+          name: SEARCH,
+          kwsFile: files.path("spot.kws"),
+          phrases: this.phrases.join(", "),
+        });
         if (this.closed) this.ps.free(decoder);
         else this.decoder = decoder;
       })

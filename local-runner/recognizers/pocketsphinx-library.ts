@@ -19,6 +19,37 @@ export function cmuDictionary(modelDir: string): string {
   }
 }
 
+/** PocketSphinx would not start with the model in `modelDir`: what to install. */
+export function cannotStartWith(modelDir: string): RecognizerUnavailable {
+  return new RecognizerUnavailable(
+    `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
+  );
+}
+
+/**
+ * A decoder built from `argv` (with the model in `modelDir`) whose search `search` is the keyphrase search
+ * for the phrases listed in `kwsFile`, built on libuv's thread pool. Throws RecognizerUnavailable when it
+ * cannot start, or cannot listen for `phrases` (named in the message).
+ */
+export async function keyphraseDecoder(
+  ps: PocketSphinxLibrary,
+  modelDir: string,
+  argv: readonly string[],
+  search: { name: string; kwsFile: string; phrases: string },
+): Promise<unknown> {
+  const config = ps.parseArgs(null, ps.psArgs(), argv.length, [...argv], 1);
+  const decoder = config ? await ps.initAsync(config) : undefined;
+  if (!decoder) throw cannotStartWith(modelDir);
+  if (
+    ps.setKeyphrases(decoder, search.name, search.kwsFile) !== 0 ||
+    ps.setSearch(decoder, search.name) !== 0
+  ) {
+    ps.free(decoder);
+    throw new RecognizerUnavailable(`PocketSphinx could not listen for ${search.phrases}`);
+  }
+  return decoder;
+}
+
 /** The library's calls, under names that say what they do. */
 export interface PocketSphinxLibrary {
   readonly psArgs: () => unknown;

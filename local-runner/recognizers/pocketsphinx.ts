@@ -24,6 +24,7 @@ import { vocabularyOf } from "./grammar.js";
 import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
 import {
+  cannotStartWith,
   INSTALL_HINT,
   Lane,
   type ModelTwin,
@@ -270,7 +271,7 @@ export class PocketSphinxRecognizer implements Recognizer {
         ? this.decoderConfig(modelDir, openDictionary, BOUNDED_SEARCH)
         : this.decoderConfig(modelDir, skillDictionary, DOMAIN_SEARCH),
     );
-    if (!first) throw this.cannotStart(modelDir);
+    if (!first) throw cannotStartWith(modelDir);
     try {
       return this.prepareFirst(first, modelDir, sentences, options, vocabulary, openDictionary, cleanups);
     } catch (error) {
@@ -329,14 +330,8 @@ export class PocketSphinxRecognizer implements Recognizer {
   private decoderConfig(modelDir: string, dictionary: string, extra: readonly string[]): unknown {
     const argv = ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra];
     const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
-    if (!config) throw this.cannotStart(modelDir);
+    if (!config) throw cannotStartWith(modelDir);
     return config;
-  }
-
-  private cannotStart(modelDir: string): RecognizerUnavailable {
-    return new RecognizerUnavailable(
-      `PocketSphinx could not start with the model in ${modelDir}; ${INSTALL_HINT}`,
-    );
   }
 
   /**
@@ -347,7 +342,7 @@ export class PocketSphinxRecognizer implements Recognizer {
   private async buildOpen(modelDir: string, plan: OpenPlan, reading: Promise<unknown>): Promise<void> {
     const decoder = async (extra: readonly string[]) => {
       const ps = await this.ps.initAsync(this.decoderConfig(modelDir, plan.openDictionary, extra));
-      if (!ps) throw this.cannotStart(modelDir);
+      if (!ps) throw cannotStartWith(modelDir);
       return ps;
     };
     // The twin is made before either decoder takes the model, on this thread.
