@@ -32,6 +32,20 @@ export interface BargeInOptions {
   readonly spotter?: Spotter;
   /** True for words that ask the skill something (one of its questions): a spotted word is then let go. */
   readonly asks?: (text: string) => boolean;
+  /** Told of every utterance heard over an answer, what it was read as and what came of it (--verbose). */
+  readonly onHeard?: (heard: HeardOverAnswer) => void;
+}
+
+/** An utterance heard over an answer: how it was read, and whether, and how, it cut the answer off. */
+export interface HeardOverAnswer {
+  /** Its length, with the audio kept from before the gate opened. */
+  readonly ms: number;
+  readonly readings: readonly string[];
+  /** What the spotter aligned, when it was waited for (no reading named a command). */
+  readonly spotted?: Spotted;
+  readonly interruption?: Interruption;
+  /** What named the command: the live words, a reading of the whole utterance, or the spotter. */
+  readonly by?: "live words" | "reading" | "spotter";
 }
 
 /** Audio from before the gate opened, so the recognizer hears the word's start. */
@@ -118,8 +132,8 @@ export class BargeInDetector {
   private streamMs = 0;
   private preRoll: Int16Array[] = [];
   private preRollMs = 0;
-  /** Set once this utterance has interrupted, so it does so once. */
-  private fired = false;
+  /** Set once this utterance's live words have interrupted, so it does so once. */
+  private fired: Interruption | undefined;
   /** Counts resets, so an utterance read after the answer is over interrupts nothing. */
   private epoch = 0;
   private readonly wakeWord: string;
@@ -179,7 +193,7 @@ export class BargeInDetector {
     this.stream = undefined;
     this.spot = undefined;
     this.streamMs = 0;
-    this.fired = false;
+    this.fired = undefined;
     this.gate.restart();
     if (!stream) return;
     // Both finished even when one has named a command: each must end its utterance before the next starts.
@@ -187,12 +201,26 @@ export class BargeInDetector {
     stream
       .finish()
       .then(async (transcript: Transcript) => {
-        const live = () => !fired && epoch === this.epoch;
+        const readings = transcript.readings.map((reading) => reading.text);
+        const heard = (more: Omit<HeardOverAnswer, "ms" | "readings">) =>
+          this.options.onHeard?.({ ms: streamMs, readings, ...more });
+        if (fired) return heard({ interruption: fired, by: "live words" });
+        const live = () => epoch === this.epoch;
         if (!live()) return;
         // The readings first: the spotter is waited for only when none of them names a command.
-        const read = transcript.readings.map((reading) => this.named(reading.text)).find((named) => named);
-        const interruption = read ?? this.spotted(await spotted, streamMs, transcript);
-        if (interruption && live()) this.options.onInterruption(interruption);
+        const read = readings.map((text) => this.named(text)).find((named) => named);
+        if (read) {
+          heard({ interruption: read, by: "reading" });
+          return this.options.onInterruption(read);
+        }
+        const found = await spotted;
+        const interruption = this.spotted(found, streamMs, transcript);
+        if (!live()) return;
+        heard({
+          ...(found ? { spotted: found } : {}),
+          ...(interruption ? { interruption, by: "spotter" } : {}),
+        });
+        if (interruption) this.options.onInterruption(interruption);
       })
       .catch(() => undefined);
   }
@@ -200,7 +228,7 @@ export class BargeInDetector {
   private check(partial: string): void {
     const interruption = this.named(partial);
     if (this.fired || !interruption) return;
-    this.fired = true;
+    this.fired = interruption;
     this.options.onInterruption(interruption);
   }
 

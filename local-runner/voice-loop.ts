@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { SAMPLE_RATE } from "./audio/wav.js";
-import { BargeInDetector, type Interruption } from "./barge-in.js";
+import { BargeInDetector, type HeardOverAnswer, type Interruption } from "./barge-in.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { understanding } from "./decision.js";
 import { Endpointer } from "./recognizers/endpointer.js";
@@ -96,6 +96,8 @@ export interface VoiceLoopOptions {
   readonly wake?: WakeListener;
   /** Hears "stop" and the wake word over an answer by their sounds, where the recognizer misreads them. */
   readonly spotter?: Spotter;
+  /** Told of every utterance heard over an answer and what came of it (listen --verbose). */
+  readonly onHeardOverAnswer?: (heard: HeardOverAnswer) => void;
 }
 
 export class VoiceLoop {
@@ -140,6 +142,7 @@ export class VoiceLoop {
           return resolution.kind === "intent" && !resolution.intent.startsWith("AMAZON.");
         },
         onInterruption: (interruption) => this.interrupted(interruption),
+        ...(options.onHeardOverAnswer ? { onHeard: options.onHeardOverAnswer } : {}),
       });
     this.finished = new Promise<void>((resolve, reject) => {
       this.settle = (error?: unknown) => {

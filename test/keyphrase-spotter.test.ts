@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { atSpeechLevel } from "../local-runner/audio/loopback.js";
-import { BargeInDetector, type Interruption } from "../local-runner/barge-in.js";
+import { BargeInDetector, type HeardOverAnswer, type Interruption } from "../local-runner/barge-in.js";
+import { heardOverLine } from "../local-runner/commands/listen.js";
 import {
   KeyphraseSpotter,
   listFor,
@@ -76,6 +77,11 @@ onAudio("keyphrase spotter: on speech", () => {
 onAudio("barge-in: a spotted word interrupts only a short utterance that asks nothing", () => {
   /** The recognizer's reading of every utterance, and what the spotter spots in it. */
   async function heardOver(said: string, reading: string, spotted: Spotted | undefined) {
+    return (await toldOver(said, reading, spotted)).heard;
+  }
+
+  /** What interrupted, and what the detector told of each utterance (listen --verbose prints it). */
+  async function toldOver(said: string, reading: string, spotted: Spotted | undefined) {
     const recognizer: Recognizer = {
       name: "reads one thing",
       start: () => ({
@@ -89,16 +95,18 @@ onAudio("barge-in: a spotted word interrupts only a short utterance that asks no
     };
     const spotter: Spotter = { start: () => ({ accept: () => undefined, finish: async () => spotted }) };
     const heard: Interruption[] = [];
+    const told: HeardOverAnswer[] = [];
     const detector = new BargeInDetector({
       recognizer,
       spotter,
       asks: (text) => text === "who directed her",
       onInterruption: (kind) => heard.push(kind),
+      onHeard: (over) => told.push(over),
     });
     for (const chunk of chunksOf(Int16Array.from(atSpeechLevel(synthesize(said, "flite:awb")), Math.round)))
       detector.accept(chunk);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    return heard;
+    return { heard, told };
   }
 
   it("takes a misread word the spotter heard as the command", async () => {
@@ -119,6 +127,23 @@ onAudio("barge-in: a spotted word interrupts only a short utterance that asks no
     const spotted = { phrase: "stop", ms: 350 };
     expect(await heardOver("what is the thematic significance of the color red", "shot", spotted)).toEqual(
       [],
+    );
+  });
+
+  it("tells what each utterance was read as and what came of it, as listen --verbose prints it", async () => {
+    const cut = (await toldOver("stop", "shot", { phrase: "stop", ms: 350 })).told;
+    expect(cut).toMatchObject([
+      { readings: ["shot"], spotted: { phrase: "stop", ms: 350 }, interruption: "stop" },
+    ]);
+    expect(heardOverLine(cut[0] as HeardOverAnswer)).toMatch(
+      /^over the answer \(\d+ ms\): "shot"; spotted "stop" \(350 ms\); stop, by the spotter$/,
+    );
+    const read = (await toldOver("stop", "stop", undefined)).told;
+    expect(heardOverLine(read[0] as HeardOverAnswer)).toMatch(/: "stop"; stop, by the reading$/);
+    const letGo = (await toldOver("stop", "who directed her", { phrase: "stop", ms: 350 })).told;
+    expect(letGo).toHaveLength(1);
+    expect(heardOverLine(letGo[0] as HeardOverAnswer)).toMatch(
+      /: "who directed her"; spotted "stop" \(350 ms\); let go$/,
     );
   });
 

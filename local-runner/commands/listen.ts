@@ -12,7 +12,7 @@ import { faq } from "../../skill/faq/index.js";
 import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from "../audio/echo-canceller.js";
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
-import { DEFAULT_WAKE_WORD } from "../barge-in.js";
+import { DEFAULT_WAKE_WORD, type HeardOverAnswer } from "../barge-in.js";
 import { herFaq } from "../command-hint.js";
 import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
@@ -225,6 +225,12 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     wakeWord,
     ...(detector ? { wake: detector } : {}),
     ...(spotter ? { spotter } : {}),
+    ...(options.verbose
+      ? {
+          onHeardOverAnswer: (over: HeardOverAnswer) =>
+            process.stderr.write(`her-faq: ${heardOverLine(over)}\n`),
+        }
+      : {}),
     io: {
       aloud: !options.quiet,
       say: async (speech, turn, timing) => {
@@ -386,6 +392,15 @@ function latencyLine(latency: TurnLatency): string {
   const ended = latency.completeQuestion ? "a complete question" : "a pause";
   const audio = latency.firstAudioMs === undefined ? "no audio" : `first audio ${latency.firstAudioMs} ms`;
   return `turn: endpoint ${latency.endpointMs} ms (${ended}), reading ${latency.readingMs} ms, skill ${latency.skillMs} ms, ${audio}; ${latency.totalMs} ms from the end of speech`;
+}
+
+/** An utterance heard over an answer, for --verbose: what it was read as, and what came of it. */
+export function heardOverLine(heard: HeardOverAnswer): string {
+  const readings =
+    heard.readings.length > 0 ? heard.readings.map((text) => `"${text}"`).join(" / ") : "nothing read";
+  const spotted = heard.spotted ? `; spotted "${heard.spotted.phrase}" (${heard.spotted.ms} ms)` : "";
+  const outcome = heard.interruption ? `${heard.interruption}, by the ${heard.by}` : "let go";
+  return `over the answer (${Math.round(heard.ms)} ms): ${readings}${spotted}; ${outcome}`;
 }
 
 function speakerFor(options: ListenOptions, onPlayed?: (chunk: PlayedChunk) => void): Speaker {
