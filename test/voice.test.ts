@@ -181,6 +181,24 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
     expect(intentOf(turn.resolution)).not.toBe("AMAZON.FallbackIntent");
   });
 
+  it("reads an utterance as itself though the next one starts before its reading is taken", async () => {
+    // As over an answer: a word's utterance ends, and the next opens at once, while the first is still read.
+    const said = (text: string) => synthesize(text, "festival:cmu_us_slt_arctic_hts");
+    const feed = (stream: ReturnType<Recognizer["start"]>, pcm: Int16Array) => {
+      for (let offset = 0; offset < pcm.length; offset += 4000)
+        stream.accept(pcm.subarray(offset, offset + 4000));
+    };
+    const first = recognizer.start();
+    feed(first, said("who directed her"));
+    const reading = first.finish();
+    const next = recognizer.start();
+    feed(next, said("where was her filmed"));
+    const readings = (await reading).readings.map((heard) => heard.text).join(" / ");
+    expect(readings).toContain("directed");
+    expect(readings).not.toContain("filmed");
+    expect((await next.finish()).text).toContain("filmed");
+  });
+
   // Out-of-domain speech is turned away as the same words typed are: "tell me a joke" reaches the
   // SearchQuery intent, which finds nothing. FAQ-shaped questions about other films are heard in full by the
   // mixed decoder; some ("how long is avatar") still get through the domain model's reading: see

@@ -563,23 +563,27 @@ export class PocketSphinxRecognizer implements Recognizer {
         return partial === undefined ? {} : { partial };
       },
       finish: async (): Promise<Transcript> => {
-        await Promise.all(
+        // Each decoder's hypothesis is taken on its lane as its utterance ends: the next stream's utterance
+        // may start on the lane as soon as this task is over, and its words must not be read as this one's.
+        // (A hypothesis can be scored anew, the mixed decoder's best path: in turn, too.)
+        const [firstHeard, open, free] = await Promise.all(
           work.map(([lane, decoderOf, turn]) =>
             lane.run(() => {
               const decoder = decoderOf();
-              if (!this.closed && decoder !== undefined) return turn(() => ps.endUttAsync(decoder));
+              if (this.closed || decoder === undefined) return undefined;
+              return turn(async () => {
+                await ps.endUttAsync(decoder);
+                return this.closed ? undefined : hypothesis(decoder);
+              });
             }),
           ),
         );
         await this.built;
-        if (this.closed) return NOTHING_HEARD;
-        const { mixed } = this;
-        if (mixed === undefined) {
-          const { text, score } = hypothesis(first);
+        if (this.closed || firstHeard === undefined) return NOTHING_HEARD;
+        if (open === undefined || free === undefined) {
+          const { text, score } = firstHeard;
           return transcriptOf(text === "" ? [] : [{ text, source: "open", score, confidence: 1 }]);
         }
-        // A hypothesis can be scored anew (the mixed decoder's best path): in turn, too.
-        const [free, open] = await this.scoringOpen(() => [hypothesis(this.free), hypothesis(mixed)]);
         // Per 10 ms frame of speech, so silence around a short "stop" costs nothing.
         const speechFrames = Math.max(1, endpointer.speechDurationMs / 10);
         const read = (source: "open" | "domain", { text, score }: Hypothesis): Reading | undefined => {
@@ -591,7 +595,7 @@ export class PocketSphinxRecognizer implements Recognizer {
             confidence: confidenceOf(source, (score - free.score) / speechFrames),
           };
         };
-        const readings = [read("open", open), read("domain", hypothesis(first))].filter(
+        const readings = [read("open", open), read("domain", firstHeard)].filter(
           (reading) => reading !== undefined,
         );
         // Nothing but silence: no decoder found a word in it.
