@@ -16,7 +16,7 @@
  * festival's aplay). Not run in CI.
  */
 import { type ChildProcess, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -99,6 +99,7 @@ interface Options {
   readonly welcomeTimeout: number;
   readonly turnTimeout: number;
   readonly listenArg: string[];
+  readonly listenLog?: string;
   readonly echoAnswers: number;
   readonly bargeIns: number;
   readonly bargeInVoices: SynthVoice[];
@@ -147,6 +148,10 @@ const options = new Command("bench:conversation")
     120_000,
   )
   .option("--listen-arg <arg>", "an argument added to `her-faq listen` (repeatable)", collect, [])
+  .option(
+    "--listen-log <file>",
+    "append what `her-faq listen` writes to standard error there (with --listen-arg --verbose, what it heard)",
+  )
   .option(
     "--echo-answers <n>",
     "questions asked with the answer's echo in the microphone, counting false stops (0: none)",
@@ -280,7 +285,10 @@ class ListenProcess {
     this.child.stdin?.end();
     this.child.stdout?.setEncoding("utf8");
     this.child.stdout?.on("data", (text: string) => this.read(text, performance.now()));
-    this.child.stderr?.on("data", (data) => (this.stderr += data));
+    this.child.stderr?.on("data", (data) => {
+      this.stderr += data;
+      if (options.listenLog) appendFileSync(options.listenLog, data);
+    });
   }
 
   /** Why it is over, when it is: its exit and the first lines it wrote to stderr. */
