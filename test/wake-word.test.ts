@@ -7,6 +7,7 @@ import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesi
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import {
   confirmedBy,
+  hearingOf,
   keyphrasesFor,
   meanFit,
   type Spot,
@@ -60,18 +61,34 @@ describe("wake word: what the spotter listens for", () => {
     expect(keyphrasesFor("hey zxqvbn", CMU).keyphrases).toBe("");
   });
 
+  const reading = (text: string, source: "open" | "domain", confidence: number) => ({
+    text,
+    source,
+    score: 0,
+    confidence,
+  });
+
   it("wakes when the open reading names the word, or the skill's reading does with high confidence", () => {
-    const reading = (text: string, source: "open" | "domain", confidence: number) => ({
-      text,
-      source,
-      score: 0,
-      confidence,
-    });
     expect(wakeWordHeard([reading("samantha who directed her", "open", 0.3)])).toBe(true);
     expect(wakeWordHeard([reading("who plays samantha", "domain", 0.6)])).toBe(false);
     expect(wakeWordHeard([reading("who plays samantha", "domain", 0.95)])).toBe(true);
     expect(wakeWordHeard([reading("samanthas", "open", 0.9)])).toBe(false);
     expect(wakeWordHeard([reading("computer", "open", 0.9)], "computer")).toBe(true);
+  });
+
+  it("tells the word from other words clearly heard, and is unsure of the rest", () => {
+    expect(hearingOf([reading("samantha who directed her", "open", 0.3)])).toBe("the word");
+    // Other words read confidently, the name in no reading.
+    expect(hearingOf([reading("romantic draw", "open", 0.78), reading("romantic her", "domain", 0.81)])).toBe(
+      "other words",
+    );
+    // The name in a doubtful reading of the skill's sentences; other words read with little confidence; or
+    // only the skill's sentences read.
+    expect(hearingOf([reading("tell him is that", "open", 0.65), reading("samantha", "domain", 0.82)])).toBe(
+      "unsure",
+    );
+    expect(hearingOf([reading("vitamin is that you", "open", 0.54)])).toBe("unsure");
+    expect(hearingOf([reading("what about who", "domain", 0.78)])).toBe("unsure");
   });
 
   it("wakes on a word that fits well without asking, asks about one in doubt, and ignores one that fits badly", () => {
@@ -162,10 +179,10 @@ onAudio("wake word: the spotter and its confirmation", () => {
     const asked: Spot[] = [];
     const spotted: Array<{ spot: Spot; woke: boolean }> = [];
     const detector = new WakeWordDetector({
-      // Says no to everything.
+      // Never sure: neither the word nor other words.
       confirm: async (_audio, spot) => {
         asked.push(spot);
-        return false;
+        return "unsure";
       },
       observe: (spot, woke) => spotted.push({ spot, woke }),
     });
@@ -186,7 +203,7 @@ onAudio("wake word: the spotter and its confirmation", () => {
       await detector.searched();
     }
     detector.close();
-    // The second opinion said no to everything, yet the word woke it: it fit well enough not to need one.
+    // The second opinion never heard the word, yet it woke: it fit well enough, and no other words were heard.
     expect(woke).toBe(1);
     const wake = spotted.find((candidate) => candidate.woke);
     expect(wake?.spot.fitPerFrame).toBeGreaterThanOrEqual(WORD_FITS);
@@ -196,6 +213,30 @@ onAudio("wake word: the spotter and its confirmation", () => {
     expect(
       spotted.filter(({ woke }) => !woke).every(({ spot }) => verdictOnFit(spot.fitPerFrame) !== "wake"),
     ).toBe(true);
+  }, 60_000);
+
+  it("does not wake on a word that fits well when the recognizer clearly heard other words there", async () => {
+    const spotted: Array<{ spot: Spot; woke: boolean }> = [];
+    const detector = new WakeWordDetector({
+      confirm: async () => "other words",
+      observe: (spot, woke) => spotted.push({ spot, woke }),
+    });
+    let woke = 0;
+    detector.onWake(() => woke++);
+    await detector.ready();
+    const audio = joined(
+      silence(400),
+      synthesize("Samantha.", "festival:cmu_us_slt_arctic_hts"),
+      silence(1000),
+    );
+    for (let offset = 0; offset < audio.length; offset += CHUNK) {
+      detector.accept(audio.subarray(offset, offset + CHUNK));
+      await detector.searched();
+    }
+    detector.close();
+    // The word was spotted and fit well enough to wake by its fit, yet the recognizer's reading turned it down.
+    expect(spotted.some(({ spot }) => verdictOnFit(spot.fitPerFrame) === "wake")).toBe(true);
+    expect(woke).toBe(0);
   }, 60_000);
 
   it("--wake-word listens for another word, and not for Samantha", async () => {
