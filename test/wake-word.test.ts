@@ -7,6 +7,7 @@ import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesi
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import {
   confirmedBy,
+  type Hearing,
   hearingOf,
   keyphrasesFor,
   meanFit,
@@ -175,14 +176,17 @@ onAudio("wake word: the spotter and its confirmation", () => {
     expect(await wakes(talk)).toEqual([]);
   }, 60_000);
 
-  it("wakes on a clearly said word by its fit alone, and asks the recognizer only about words in doubt", async () => {
+  /**
+   * Feeds `audio` to a detector whose second opinion is always `hearing`: how often it woke, every word it
+   * spotted and whether it woke, and the words it asked about.
+   */
+  async function withOpinion(hearing: Hearing, audio: Int16Array) {
     const asked: Spot[] = [];
     const spotted: Array<{ spot: Spot; woke: boolean }> = [];
     const detector = new WakeWordDetector({
-      // Never sure: neither the word nor other words.
       confirm: async (_audio, spot) => {
         asked.push(spot);
-        return "unsure";
+        return hearing;
       },
       observe: (spot, woke) => spotted.push({ spot, woke }),
     });
@@ -192,17 +196,23 @@ onAudio("wake word: the spotter and its confirmation", () => {
       detector.listenAgain();
     });
     await detector.ready();
+    for (let offset = 0; offset < audio.length; offset += CHUNK) {
+      detector.accept(audio.subarray(offset, offset + CHUNK));
+      await detector.searched();
+    }
+    detector.close();
+    return { woke, spotted, asked };
+  }
+
+  it("wakes on a clearly said word by its fit alone, and asks the recognizer only about words in doubt", async () => {
     const audio = joined(
       synthesize(OTHER_TALK, "flite:kal"),
       silence(400),
       synthesize("Samantha.", "festival:cmu_us_slt_arctic_hts"),
       silence(1000),
     );
-    for (let offset = 0; offset < audio.length; offset += CHUNK) {
-      detector.accept(audio.subarray(offset, offset + CHUNK));
-      await detector.searched();
-    }
-    detector.close();
+    // Never sure: neither the word nor other words.
+    const { woke, spotted, asked } = await withOpinion("unsure", audio);
     // The second opinion never heard the word, yet it woke: it fit well enough, and no other words were heard.
     expect(woke).toBe(1);
     const wake = spotted.find((candidate) => candidate.woke);
@@ -216,24 +226,12 @@ onAudio("wake word: the spotter and its confirmation", () => {
   }, 60_000);
 
   it("does not wake on a word that fits well when the recognizer clearly heard other words there", async () => {
-    const spotted: Array<{ spot: Spot; woke: boolean }> = [];
-    const detector = new WakeWordDetector({
-      confirm: async () => "other words",
-      observe: (spot, woke) => spotted.push({ spot, woke }),
-    });
-    let woke = 0;
-    detector.onWake(() => woke++);
-    await detector.ready();
     const audio = joined(
       silence(400),
       synthesize("Samantha.", "festival:cmu_us_slt_arctic_hts"),
       silence(1000),
     );
-    for (let offset = 0; offset < audio.length; offset += CHUNK) {
-      detector.accept(audio.subarray(offset, offset + CHUNK));
-      await detector.searched();
-    }
-    detector.close();
+    const { woke, spotted } = await withOpinion("other words", audio);
     // The word was spotted and fit well enough to wake by its fit, yet the recognizer's reading turned it down.
     expect(spotted.some(({ spot }) => verdictOnFit(spot.fitPerFrame) === "wake")).toBe(true);
     expect(woke).toBe(0);
