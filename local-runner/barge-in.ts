@@ -65,6 +65,13 @@ const SPOTTED_LONGEST_MS = 1000;
  * other words, took 130 to 260 ms (docs/voice.md, Interrupting).
  */
 const SPOTTED_SHORTEST_MS = 300;
+/**
+ * A reading shorter than this is no question, though the skill may find one in it: "stop" over an answer is
+ * read "shot" or "is shot", which the skill takes for "where was it shot" (in real time through PulseAudio,
+ * two "stop"s the spotter aligned over 240 and 320 ms were let go so). A question said over an answer within
+ * SPOTTED_LONGEST_MS has three words or more ("who directed her").
+ */
+const QUESTION_WORDS = 3;
 /** Speech shorter than this opens nothing: a click, a burst of echo. */
 const MIN_SPEECH_MS = 60;
 /** A frame must be this many times louder than the echo's usual level (18 dB), and at least MIN_RMS. */
@@ -240,7 +247,9 @@ export class BargeInDetector {
   ): Interruption | undefined {
     if (!spotted || spotted.ms < SPOTTED_SHORTEST_MS || streamMs > SPOTTED_LONGEST_MS) return undefined;
     const { asks } = this.options;
-    if (asks && transcript.readings.some((reading) => asks(reading.text))) return undefined;
+    const question = (text: string) =>
+      normalizeUtterance(text).split(" ").length >= QUESTION_WORDS && asks?.(text);
+    if (transcript.readings.some((reading) => question(reading.text))) return undefined;
     return this.named(spotted.phrase);
   }
 
