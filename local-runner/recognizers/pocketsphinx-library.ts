@@ -26,6 +26,13 @@ export function cannotStartWith(modelDir: string): RecognizerUnavailable {
   );
 }
 
+/** A decoder configuration parsed from `argv` (the model in `modelDir`); says what to install if it cannot be. */
+export function decoderConfig(ps: PocketSphinxLibrary, modelDir: string, argv: readonly string[]): unknown {
+  const config = ps.parseArgs(null, ps.psArgs(), argv.length, [...argv], 1);
+  if (!config) throw cannotStartWith(modelDir);
+  return config;
+}
+
 /**
  * A decoder built from `argv` (with the model in `modelDir`) whose search `search` is the keyphrase search
  * for the phrases listed in `kwsFile`, built on libuv's thread pool. Throws RecognizerUnavailable when it
@@ -37,8 +44,7 @@ export async function keyphraseDecoder(
   argv: readonly string[],
   search: { name: string; kwsFile: string; phrases: string },
 ): Promise<unknown> {
-  const config = ps.parseArgs(null, ps.psArgs(), argv.length, [...argv], 1);
-  const decoder = config ? await ps.initAsync(config) : undefined;
+  const decoder = await ps.initAsync(decoderConfig(ps, modelDir, argv));
   if (!decoder) throw cannotStartWith(modelDir);
   if (
     ps.setKeyphrases(decoder, search.name, search.kwsFile) !== 0 ||

@@ -25,6 +25,7 @@ import { LANGUAGE_MODEL_CODE, trigramModel } from "./language-model.js";
 import { type CachedFiles, cachedFiles } from "./model-cache.js";
 import {
   cannotStartWith,
+  decoderConfig,
   INSTALL_HINT,
   Lane,
   type ModelTwin,
@@ -268,8 +269,8 @@ export class PocketSphinxRecognizer implements Recognizer {
     const openDictionary = dictionaries.path("open.dict");
     const first = this.ps.init(
       options.openVocabulary
-        ? this.decoderConfig(modelDir, openDictionary, BOUNDED_SEARCH)
-        : this.decoderConfig(modelDir, skillDictionary, DOMAIN_SEARCH),
+        ? this.configWith(modelDir, openDictionary, BOUNDED_SEARCH)
+        : this.configWith(modelDir, skillDictionary, DOMAIN_SEARCH),
     );
     if (!first) throw cannotStartWith(modelDir);
     try {
@@ -327,11 +328,8 @@ export class PocketSphinxRecognizer implements Recognizer {
     return [first, skipped, { openDictionary, domainModel, vocabulary }];
   }
 
-  private decoderConfig(modelDir: string, dictionary: string, extra: readonly string[]): unknown {
-    const argv = ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra];
-    const config = this.ps.parseArgs(null, this.ps.psArgs(), argv.length, argv, 1);
-    if (!config) throw cannotStartWith(modelDir);
-    return config;
+  private configWith(modelDir: string, dictionary: string, extra: readonly string[]): unknown {
+    return decoderConfig(this.ps, modelDir, ["-hmm", join(modelDir, "en-us"), "-dict", dictionary, ...extra]);
   }
 
   /**
@@ -341,7 +339,7 @@ export class PocketSphinxRecognizer implements Recognizer {
    */
   private async buildOpen(modelDir: string, plan: OpenPlan, reading: Promise<unknown>): Promise<void> {
     const decoder = async (extra: readonly string[]) => {
-      const ps = await this.ps.initAsync(this.decoderConfig(modelDir, plan.openDictionary, extra));
+      const ps = await this.ps.initAsync(this.configWith(modelDir, plan.openDictionary, extra));
       if (!ps) throw cannotStartWith(modelDir);
       return ps;
     };
