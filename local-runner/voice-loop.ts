@@ -117,8 +117,12 @@ export class VoiceLoop {
   private readonly silenceMs: number;
   /** When the turn was ended, and how (for its timing). */
   private ended: { at: number; endpointMs: number; complete: boolean } | undefined;
-  /** The last partial words checked for being a complete question, and whether they were. */
-  private checked: { text: string; complete: boolean } | undefined;
+  /** The user's turn so far, kept to be read again when speech resumes after a pause read early. */
+  private turnAudio: Int16Array[] = [];
+  /** The turn read as if it had ended at the present pause (readAtPause), while the pause lasts. */
+  private early: Promise<Transcript> | undefined;
+  /** True once the present pause has been read early. */
+  private readInPause = false;
   /** Listens for "stop" over answers, when they can be interrupted. */
   private readonly bargeIn: BargeInDetector | undefined;
   /** What the user cut in with during the answer now playing. */
@@ -203,30 +207,61 @@ export class VoiceLoop {
       else if (this.speaking && !this.interruption) this.bargeIn?.accept(chunk);
       return;
     }
-    this.stream ??= this.options.recognizer.start();
+    // A copy: the caller may reuse its buffer, and the turn may be read again from it (resume()).
+    this.turnAudio.push(chunk.slice());
     const paused = this.endpointer.accept(chunk);
-    const { partial } = this.stream.accept(chunk);
-    if (partial && partial !== this.partial) this.options.io.heard?.(partial, false);
-    this.partial = partial;
+    if (this.early === undefined) {
+      this.stream ??= this.options.recognizer.start();
+      const { partial } = this.stream.accept(chunk);
+      if (partial && partial !== this.partial) this.options.io.heard?.(partial, false);
+      this.partial = partial;
+    }
     this.quietMs = this.endpointer.heardSpeech ? 0 : this.quietMs + (chunk.length * 1000) / SAMPLE_RATE;
-    const complete = !paused && this.completeQuestion();
-    if (paused || complete) {
-      const endpointMs = this.endpointer.silenceAfterSpeechMs;
-      this.ended = { at: performance.now(), endpointMs, complete };
-      this.options.io.thinking?.();
-      this.work(() => this.utterance());
-    } else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
+    if (paused) this.endTurn(false);
+    else if (this.quietMs >= this.silenceMs) this.work(() => this.silence());
+    else if (this.endpointer.silenceAfterSpeechMs >= COMPLETE_QUESTION_SILENCE_MS) this.readAtPause();
+    else {
+      this.readInPause = false;
+      if (this.early) this.resume();
+    }
   }
 
-  /** True when a short silence follows words that are already one of the skill's own sentences. */
-  private completeQuestion(): boolean {
-    const text = this.partial;
-    if (!text || this.endpointer.silenceAfterSpeechMs < COMPLETE_QUESTION_SILENCE_MS) return false;
-    if (this.checked?.text !== text) {
-      const resolution = this.options.conversation.resolve(text);
-      this.checked = { text, complete: resolution.kind === "intent" && understanding(resolution) === 1 };
-    }
-    return this.checked.complete;
+  /** Ends the user's turn, after the endpointer's full pause or (`complete`) a whole question's short one. */
+  private endTurn(complete: boolean): void {
+    this.ended = { at: performance.now(), endpointMs: this.endpointer.silenceAfterSpeechMs, complete };
+    this.options.io.thinking?.();
+    this.work(() => this.utterance());
+  }
+
+  /**
+   * A short pause after words: the utterance is read as if it had ended here (the recognizer's live words
+   * are one search's first guess, which often lacks a question's last word), and if it is already one of the
+   * skill's own sentences, the turn ends at once (semantic endpointing). Otherwise the reading waits: it is
+   * the turn's if the pause lasts, and dropped if speech resumes (resume()).
+   */
+  private readAtPause(): void {
+    const { stream } = this;
+    if (this.readInPause || !stream || !this.partial) return;
+    this.readInPause = true;
+    this.stream = undefined;
+    const early = stream.finish();
+    this.early = early;
+    early
+      .then((transcript) => {
+        const current = this.early === early && !this.busy && !this.over;
+        if (!current || this.endpointer.silenceAfterSpeechMs < COMPLETE_QUESTION_SILENCE_MS) return;
+        const { resolution } = readTranscript(this.options.conversation, transcript);
+        if (resolution.kind === "intent" && understanding(resolution) === 1) this.endTurn(true);
+      })
+      .catch((error: unknown) => this.stop(error));
+  }
+
+  /** Speech after a pause read early: the turn's audio so far is read again, in a new utterance. */
+  private resume(): void {
+    this.early = undefined;
+    const stream = this.options.recognizer.start();
+    for (const chunk of this.turnAudio) stream.accept(chunk);
+    this.stream = stream;
   }
 
   /** "stop" or the wake word over an answer: silenced at once, then acted on when its turn has wound up. */
@@ -266,6 +301,9 @@ export class VoiceLoop {
     this.quietMs = 0;
     this.partial = undefined;
     this.ended = undefined;
+    this.turnAudio = [];
+    this.early = undefined;
+    this.readInPause = false;
     this.busy = false;
   }
 
@@ -351,9 +389,11 @@ export class VoiceLoop {
     if (turn.speech) await this.say(turn.speech, turn, timing);
   }
 
+  /** The turn's reading: the one taken at its last pause if it was (readAtPause), else its stream's. */
   private async finishStream(): Promise<Transcript> {
-    const transcript = (await this.stream?.finish()) ?? NOTHING_HEARD;
+    const { early, stream } = this;
+    this.early = undefined;
     this.stream = undefined;
-    return transcript;
+    return (await (early ?? stream?.finish())) ?? NOTHING_HEARD;
   }
 }
