@@ -21,6 +21,11 @@ export interface TrialRecord {
    */
   readonly heardAfterMs: number | null;
   readonly answerShownAfterMs: number | null;
+  /**
+   * How listen ended the turn, from its --verbose turn line: after a complete question's short pause, or after
+   * the endpointer's full one; and the silence it waited (audio time). Null without --verbose.
+   */
+  readonly endedBy?: { readonly completeQuestion: boolean; readonly endpointMs: number } | null;
   /** Processor time listen's own process used from the question's end to the answer's first sound. */
   readonly listenCpuMs: number | null;
   /** The machine's 1-minute load average when the question was asked. */
@@ -229,6 +234,14 @@ export function summarize(values: readonly number[]): Summary | null {
   };
 }
 
+/** How a turn ended, from listen --verbose's line for it ("turn: endpoint 260 ms (a complete question), ..."). */
+export function turnEnding(line: string): TrialRecord["endedBy"] {
+  const match = /turn: endpoint (\d+) ms \((a complete question|a pause)\)/.exec(line);
+  return match
+    ? { completeQuestion: match[2] === "a complete question", endpointMs: Number(match[1]) }
+    : null;
+}
+
 /** Issue 12's acceptance bar for the answer latency. */
 export const LATENCY_TARGET_MS = 500;
 
@@ -240,6 +253,8 @@ export interface LatencyFigures {
   readonly heardAfterMs: Summary | null;
   readonly answerShownAfterMs: Summary | null;
   readonly listenCpuMs: Summary | null;
+  /** Of the answered questions whose turn line was read: how many ended on a complete question's short pause. */
+  readonly endedByCompleteQuestion: { readonly of: number; readonly count: number };
   readonly byVoice: Readonly<Record<string, Summary | null>>;
   readonly startToWelcomeMs: Summary | null;
   readonly welcomeToReadyMs: Summary | null;
@@ -283,6 +298,10 @@ export function latencyFigures(run: ConversationRun): LatencyFigures {
     heardAfterMs: summarize(numbers(timed.map((trial) => trial.heardAfterMs))),
     answerShownAfterMs: summarize(numbers(timed.map((trial) => trial.answerShownAfterMs))),
     listenCpuMs: summarize(numbers(timed.map((trial) => trial.listenCpuMs))),
+    endedByCompleteQuestion: {
+      of: timed.filter((trial) => trial.endedBy).length,
+      count: timed.filter((trial) => trial.endedBy?.completeQuestion).length,
+    },
     byVoice,
     startToWelcomeMs: summarize(numbers(run.welcomes.map((welcome) => welcome.startToSoundMs))),
     welcomeToReadyMs: summarize(numbers(run.welcomes.map((welcome) => welcome.welcomeToReadyMs))),
@@ -808,7 +827,11 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     summaryRow("gaps between answer sentences", figures.sentenceGapsMs),
     "",
     `Answered with the question's own answer: ${figures.answeredRight} of ${figures.asked}. Target: median at most ` +
-      `${figures.targetMedianMs} ms${figures.meetsTarget === null ? "." : figures.meetsTarget ? ": met." : ": not met."}`,
+      `${figures.targetMedianMs} ms${figures.meetsTarget === null ? "." : figures.meetsTarget ? ": met." : ": not met."}` +
+      (figures.endedByCompleteQuestion.of > 0
+        ? ` Ended on a complete question's short pause: ${figures.endedByCompleteQuestion.count} of ` +
+          `${figures.endedByCompleteQuestion.of} (the others waited out the endpointer's full pause).`
+        : ""),
     "",
     "### By voice",
     "",
@@ -818,8 +841,18 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
     "",
     "### Every question",
     "",
-    row(["#", "voice", "question", "heard", "right answer", "latency ms", "sentence gaps ms", "load"]),
-    rule(8),
+    row([
+      "#",
+      "voice",
+      "question",
+      "heard",
+      "right answer",
+      "latency ms",
+      "turn ended by",
+      "sentence gaps ms",
+      "load",
+    ]),
+    rule(9),
     ...run.trials.map((trial) =>
       row([
         String(trial.index + 1),
@@ -828,6 +861,9 @@ function latencySection(run: ConversationRun, figures: LatencyFigures): string[]
         trial.heard ?? "–",
         trial.answeredRight ? "yes" : "no",
         trial.latencyMs === null ? `– (${trial.error ?? "no answer"})` : ms(trial.latencyMs),
+        trial.endedBy
+          ? `${trial.endedBy.completeQuestion ? "complete question" : "pause"}, ${ms(trial.endedBy.endpointMs)} ms`
+          : "–",
         trial.sentenceGapsMs.map((gap) => ms(gap)).join(", ") || "–",
         trial.loadAverage.toFixed(2),
       ]),

@@ -77,6 +77,7 @@ import {
   scenarioReports,
   summarize,
   type TrialRecord,
+  turnEnding,
   type WakeSettings,
   type WakeTrialRecord,
   type WelcomeRecord,
@@ -261,10 +262,15 @@ const plain = (text: string) =>
  * --wake each time it waits for the word.
  */
 interface ListenEvent {
-  readonly kind: "heard" | "answer" | "listening" | "waiting";
+  readonly kind: "heard" | "answer" | "listening" | "waiting" | "turn";
   readonly text: string;
   readonly atMs: number;
 }
+
+/** listen is always run --verbose, so that each turn says how it ended. */
+const listenArgs = options.listenArg.includes("--verbose")
+  ? options.listenArg
+  : [...options.listenArg, "--verbose"];
 
 /** The live statuses that are written without an end, to be overwritten: "(listening)", `(waiting for "samantha")`. */
 const STATUS = /^\((listening|waiting) ?(for "[^"]*")?\)$/;
@@ -274,6 +280,7 @@ class ListenProcess {
   readonly startedAt = performance.now();
   private readonly child: ChildProcess;
   private pending = "";
+  private pendingError = "";
   private stderr = "";
 
   constructor(
@@ -285,9 +292,15 @@ class ListenProcess {
     this.child.stdin?.end();
     this.child.stdout?.setEncoding("utf8");
     this.child.stdout?.on("data", (text: string) => this.read(text, performance.now()));
-    this.child.stderr?.on("data", (data) => {
-      this.stderr += data;
-      if (options.listenLog) appendFileSync(options.listenLog, data);
+    this.child.stderr?.setEncoding("utf8");
+    this.child.stderr?.on("data", (text: string) => {
+      const atMs = performance.now();
+      this.stderr += text;
+      if (options.listenLog) appendFileSync(options.listenLog, text);
+      // --verbose's line for each turn: how it ended.
+      const lines = (this.pendingError + text).split("\n");
+      this.pendingError = lines.pop() ?? "";
+      for (const line of lines) if (turnEnding(line)) this.events.push({ kind: "turn", text: line, atMs });
     });
   }
 
@@ -319,8 +332,8 @@ class ListenProcess {
 
   /** Where it is: listening, (with --wake) waiting for the word, or answering (an answer printed since). */
   status(): "listening" | "waiting" | "answering" | undefined {
-    const last = this.events.filter((event) => event.kind !== "heard").at(-1)?.kind;
-    return last === "answer" ? "answering" : last === "heard" ? undefined : last;
+    const last = this.events.filter((event) => event.kind !== "heard" && event.kind !== "turn").at(-1)?.kind;
+    return last === "answer" ? "answering" : last === "listening" || last === "waiting" ? last : undefined;
   }
 
   stop(): Promise<void> {
@@ -458,7 +471,7 @@ async function startListen(
   speaker: Device,
 ): Promise<{ listen: ListenProcess; welcome: WelcomeRecord }> {
   const from = sampleAt(speaker, performance.now());
-  const listen = new ListenProcess(children, pulse.env, options.listenArg);
+  const listen = new ListenProcess(children, pulse.env, listenArgs);
   try {
     const onset = await nextSound(speaker, from, options.welcomeTimeout, "welcome", () => listen.ended);
     const startToSoundMs = timeOf(speaker, onset) - listen.startedAt;
@@ -588,6 +601,7 @@ async function ask(
   const said = () => ({
     heardAfterMs: afterQuestion(turn().find((event) => event.kind === "heard")),
     answerShownAfterMs: afterQuestion(turn().find((event) => event.kind === "answer")),
+    endedBy: turnEnding(turn().find((event) => event.kind === "turn")?.text ?? ""),
     heard:
       turn()
         .filter((event) => event.kind === "heard")
@@ -1088,7 +1102,7 @@ async function startWaking(
   children: Children,
   pulse: PrivatePulse,
 ): Promise<{ listen: ListenProcess; startToWaitingMs: number }> {
-  const listen = new ListenProcess(children, pulse.env, [...options.listenArg, "--wake"]);
+  const listen = new ListenProcess(children, pulse.env, [...listenArgs, "--wake"]);
   try {
     const waiting = await waitUntil(
       "its waiting status",
@@ -1516,7 +1530,7 @@ async function measure(children: Children): Promise<ConversationRun> {
         falseWakeRun = await falseWakes(talk, waiting, stage);
       }
       wake = {
-        command: ["her-faq listen", ...options.listenArg, "--wake"].join(" "),
+        command: ["her-faq listen", ...listenArgs, "--wake"].join(" "),
         startToWaitingMs: startToWaitingMs === null ? null : round(startToWaitingMs),
         voices: wakeSpeech.length > 0 ? options.bargeInVoices : [],
         repeats: options.wakeTrials,
@@ -1552,7 +1566,7 @@ async function measure(children: Children): Promise<ConversationRun> {
       cores: availableParallelism(),
       platform: `${process.platform}/${process.arch}`,
       node: process.versions.node,
-      command: ["her-faq listen", ...options.listenArg].join(" "),
+      command: ["her-faq listen", ...listenArgs].join(" "),
       revision: revision(),
       voices: options.voices,
       questions: chosenQuestions(options.questions).map((entry) => entry.question),

@@ -26,9 +26,11 @@ import {
   scenarioReports,
   summarize,
   type TrialRecord,
+  turnEnding,
   type WakeTrialRecord,
   wakesIn,
 } from "../bench/conversation-report.js";
+import { latencyLine, turnLatency } from "../local-runner/commands/listen.js";
 
 const RATE = 16_000;
 
@@ -196,6 +198,26 @@ describe("the report", () => {
     expect(markdown).toContain("| listen's own processor time in that wait | 2 | 400 | 400 | 400 | 400 |");
     expect(markdown).toContain("– (no answer within 15 s)");
     expect(markdown).toContain("starts 0, 6 ms\nlater at the speaker");
+  });
+
+  it("tells from listen's --verbose turn line how each turn ended, and counts those ended on a whole question", () => {
+    const line = (complete: boolean, endpointMs: number) =>
+      `her-faq: ${latencyLine(turnLatency({ endpointMs, complete, readingMs: 3, skillMs: 1, answeredAt: 0 }, 2))}`;
+    expect(turnEnding(line(true, 262.4))).toEqual({ completeQuestion: true, endpointMs: 262 });
+    expect(turnEnding(line(false, 705))).toEqual({ completeQuestion: false, endpointMs: 705 });
+    expect(turnEnding("her-faq: heard over the answer (900 ms): nothing read")).toBeNull();
+    const ended = {
+      ...run,
+      trials: [
+        { ...trial(0, "flite:slt", 300), endedBy: turnEnding(line(true, 262)) },
+        { ...trial(1, "flite:awb", 750), endedBy: turnEnding(line(false, 705)) },
+        trial(2, "flite:awb", null),
+      ],
+    };
+    const markdown = markdownOf(ended);
+    expect(markdown).toContain("Ended on a complete question's short pause: 1 of 2");
+    expect(markdown).toContain("| complete question, 262 ms |");
+    expect(markdown).toContain("| pause, 705 ms |");
   });
 
   it("says which scenarios this run did not measure, and why, with no figures", () => {

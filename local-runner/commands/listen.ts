@@ -359,12 +359,8 @@ function echoCancellation(options: ListenOptions): EchoCancelledMicrophone | und
   }
 }
 
-/**
- * On Linux a synthesizer that stays loaded and streams sentence by sentence (`say` would start festival for
- * every sentence); elsewhere `say`, whose system voices start fast.
- */
 /** A turn's latencies in milliseconds, from the end of the user's speech to the answer's first audio. */
-interface TurnLatency {
+export interface TurnLatency {
   readonly endpointMs: number;
   readonly completeQuestion: boolean;
   readonly readingMs: number;
@@ -375,7 +371,7 @@ interface TurnLatency {
   readonly totalMs: number;
 }
 
-function turnLatency(timing: TurnTiming, firstAudioMs: number | undefined): TurnLatency {
+export function turnLatency(timing: TurnTiming, firstAudioMs: number | undefined): TurnLatency {
   const round = (ms: number) => Math.round(ms);
   const parts = [timing.endpointMs, timing.readingMs, timing.skillMs, firstAudioMs ?? 0];
   return {
@@ -388,7 +384,7 @@ function turnLatency(timing: TurnTiming, firstAudioMs: number | undefined): Turn
   };
 }
 
-function latencyLine(latency: TurnLatency): string {
+export function latencyLine(latency: TurnLatency): string {
   const ended = latency.completeQuestion ? "a complete question" : "a pause";
   const audio = latency.firstAudioMs === undefined ? "no audio" : `first audio ${latency.firstAudioMs} ms`;
   return `turn: endpoint ${latency.endpointMs} ms (${ended}), reading ${latency.readingMs} ms, skill ${latency.skillMs} ms, ${audio}; ${latency.totalMs} ms from the end of speech`;
