@@ -29,6 +29,19 @@ const STEP_SAMPLES = SAMPLE_RATE / 10;
  */
 export const COMPLETE_QUESTION_SILENCE_MS = 250;
 
+/**
+ * Audio kept from before the speech that a turn read again begins with (resume()): enough for the first
+ * words' onset, which the endpointer counts as speech only after 200 ms of it.
+ */
+const LEAD_KEPT_MS = 1000;
+
+/** Drops the oldest chunks while those left still hold `samples`. */
+function keepLast(chunks: Int16Array[], samples: number): void {
+  let total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  while (chunks.length > 1 && total - (chunks[0]?.length ?? 0) >= samples)
+    total -= chunks.shift()?.length ?? 0;
+}
+
 /** How long each step of a turn took, for --verbose and the JSON lines of a live conversation. */
 export interface TurnTiming {
   /** Silence heard after the last speech before the turn was ended (audio time). */
@@ -210,6 +223,8 @@ export class VoiceLoop {
     // A copy: the caller may reuse its buffer, and the turn may be read again from it (resume()).
     this.turnAudio.push(chunk.slice());
     const paused = this.endpointer.accept(chunk);
+    // Before speech, only the last moments: a turn read again need not wade through the wait before it.
+    if (!this.endpointer.heardSpeech) keepLast(this.turnAudio, (LEAD_KEPT_MS * SAMPLE_RATE) / 1000);
     if (this.early === undefined) {
       this.stream ??= this.options.recognizer.start();
       const { partial } = this.stream.accept(chunk);

@@ -325,6 +325,22 @@ describe("the conversation loop, with one endpointer for every engine", () => {
     expect(accepted).toBeGreaterThanOrEqual(16 * (800 + 400 + 600 + 1000 + 800));
   });
 
+  it("reads again only the last second before the speech, not the whole wait for it", async () => {
+    const { turns, accepted } = await converse(
+      [second(5000), speech(800), second(400), speech(600), second(1000)],
+      ['{"text": "who"}', '{"text": "where was her filmed"}'],
+      '{"partial": "who"}',
+    );
+    expect(turns.map((turn) => intentOf(turn.resolution))).toEqual([
+      "LaunchRequest",
+      "FilmingLocationIntent",
+    ]);
+    // Everything once (7.8 s), then a second before the speech and the words and pause after it again.
+    const heard = 5000 + 800 + 400 + 600 + 1000;
+    expect(accepted).toBeGreaterThanOrEqual(16 * (heard + 1800));
+    expect(accepted).toBeLessThanOrEqual(16 * (heard + 2600));
+  });
+
   it("answers a question when the endpointer hears its trailing silence", async () => {
     const { turns } = await converse([speech(800), second(1000)], ['{"text": "where was her filmed"}']);
     expect(turns.map((turn) => intentOf(turn.resolution))).toEqual([
