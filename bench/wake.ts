@@ -54,6 +54,12 @@ const options = new Command()
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
   .option("--merge <files>", "only write one report of the splits in these wake.json files (comma-separated)")
+  .option(
+    "--noise-dbfs <dB>",
+    "the microphone's own noise floor under all the audio (RMS, dB below full scale; 0: none)",
+    Number,
+    -60,
+  )
   .parse()
   .opts<{
     merge?: string;
@@ -64,6 +70,7 @@ const options = new Command()
     trials: boolean;
     details?: string;
     out: string;
+    noiseDbfs: number;
   }>();
 
 interface Split {
@@ -240,12 +247,29 @@ function otherTalk(split: Split): { audio: Int16Array; babbleSeconds: number; sa
   return { audio: concatenated(parts), babbleSeconds: babble / SAMPLE_RATE, said };
 }
 
-/** Feeds audio at file speed, waiting for the spotter after each chunk as a real-time feed would. */
+/**
+ * Feeds audio at file speed, waiting for the spotter after each chunk as a real-time feed would, over the
+ * microphone's own noise floor (as bench:conversation plays into its microphone device): synthesized audio
+ * holds exact digital silence, which no microphone gives and which changes what the spotter finds.
+ */
 async function feed(audio: Int16Array, hear: (chunk: Int16Array) => void, detector: WakeWordDetector) {
-  for (let offset = 0; offset < audio.length; offset += CHUNK) {
-    hear(audio.subarray(offset, offset + CHUNK));
+  const floored = withNoiseFloor(audio, options.noiseDbfs);
+  for (let offset = 0; offset < floored.length; offset += CHUNK) {
+    hear(floored.subarray(offset, offset + CHUNK));
     await detector.searched();
   }
+}
+
+/** The audio with uniform noise of RMS `dbfs` added (the same noise every run); as it is, at 0. */
+function withNoiseFloor(audio: Int16Array, dbfs: number): Int16Array {
+  if (dbfs >= 0) return audio;
+  // Uniform noise of RMS a has peak a·√3.
+  const peak = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
+  let seed = 12345;
+  return audio.map((sample) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.max(-32768, Math.min(32767, sample + Math.round((2 * (seed / 2 ** 32) - 1) * peak)));
+  });
 }
 
 interface FalseWakes {
@@ -466,6 +490,7 @@ async function main(): Promise<void> {
   const report = {
     threshold: WAKE_THRESHOLD,
     wordFits: [WORD_FITS_BADLY, WORD_FITS] as const,
+    noiseDbfs: options.noiseDbfs,
     date: new Date().toISOString(),
     // Every spotted word's readings are in --details; here, only those confirmed in other talk.
     results: results.map(({ falseWakes: { candidates, ...wakes }, missedTrials, trials: _, ...result }) => ({
@@ -501,13 +526,20 @@ function merged(files: readonly string[]): void {
       .map((report) => report.date)
       .sort()
       .at(-1) ?? new Date().toISOString();
-  written({ threshold: WAKE_THRESHOLD, wordFits: [WORD_FITS_BADLY, WORD_FITS], date, results });
+  // Splits run over different noise floors are not one report.
+  const floors = new Set(reports.map((report) => report.noiseDbfs ?? 0));
+  if (floors.size > 1)
+    throw new Error(`the reports were run over different noise floors: ${[...floors].join(", ")} dBFS`);
+  const noiseDbfs = reports[0]?.noiseDbfs ?? 0;
+  written({ threshold: WAKE_THRESHOLD, wordFits: [WORD_FITS_BADLY, WORD_FITS], noiseDbfs, date, results });
 }
 
 function markdownOf(report: {
   threshold: number;
   /** The judged fits per frame below which a word is ignored and from which it wakes unread. */
   wordFits: readonly [number, number];
+  /** The microphone's noise floor added under all the audio (0: none). */
+  noiseDbfs?: number;
   results: Array<{
     split: string;
     voices: readonly string[];
@@ -529,7 +561,7 @@ function markdownOf(report: {
       "when the mean of the two fits per frame is " +
       `${report.wordFits[1]} or more unless the recognizer clearly read other words there, ignored below ` +
       `${report.wordFits[0]}, and in between woken only when the recognizer heard the word) on synthetic ` +
-      "audio fed at file speed " +
+      `audio fed at file speed${report.noiseDbfs ? ` over a microphone noise floor of ${report.noiseDbfs} dBFS` : ""} ` +
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +
       'Misses: "Samantha." then a pause and a question, or "Samantha, <question>" in one breath, after a ' +
