@@ -218,7 +218,7 @@ export class WakeWordDetector {
    * The word was spotted. Confirmed, the audio accepted after its last frame is handed over; turned down,
    * the search goes on from here. The lane waits meanwhile, so nothing heard is skipped.
    */
-  private async spotted(decoder: unknown, at = this.decoded): Promise<void> {
+  private async spotted(decoder: unknown): Promise<void> {
     // The segment's frames are counted from a point of the library's own after a few seconds, so only its
     // length is taken: the search reports the word a fixed delay after its end. Where several of the word's
     // pronunciations were spotted at once, the longest.
@@ -230,7 +230,7 @@ export class WakeWordDetector {
       frames = Math.max(frames, (last[0] ?? 0) - (first[0] ?? 0) + 1);
       fit = Math.max(fit, this.ps.segmentProbability(segment, [0], [0], [0]));
     }
-    const end = at - DETECTION_DELAY_FRAMES * FRAME;
+    const end = this.decoded - DETECTION_DELAY_FRAMES * FRAME;
     const start = end - frames * FRAME;
     const judged = this.between(start - JUDGED_BEFORE_MS * 16, end + JUDGED_AFTER_MS * 16);
     const heard = await this.judgedFit(judged);
@@ -255,27 +255,8 @@ export class WakeWordDetector {
     const woke = verdict === "wake" ? hearing !== "other words" : hearing === "the word";
     if (this.closed) return;
     observe?.(spot, woke);
-    if (!woke) return this.searchAgainFrom(decoder, end);
+    if (!woke) return this.restart(decoder);
     this.woke(end);
-  }
-
-  /**
-   * A spotted word turned down: the search starts afresh from its end, on the audio heard since then
-   * searched again. It was reported DETECTION_DELAY_FRAMES after its end, and a search started from there
-   * would lose the start of a word begun meanwhile: "Samantha" said just after other talk, whose last word
-   * was spotted and turned down (docs/voice.md, Waking by name).
-   */
-  private async searchAgainFrom(decoder: unknown, from: number): Promise<void> {
-    await this.restart(decoder);
-    const to = this.decoded;
-    const epoch = this.epoch;
-    for (let at = Math.max(from, to - this.keptSamples); at < to; at += STEP_SAMPLES) {
-      if (this.closed || epoch !== this.epoch) return;
-      const step = this.between(at, Math.min(to, at + STEP_SAMPLES));
-      await this.ps.processRawAsync(decoder, step, step.length, 0, 0);
-      if (!this.closed && epoch === this.epoch && this.ps.getHyp(decoder, [0]))
-        return this.spotted(decoder, at + step.length);
-    }
   }
 
   /**
