@@ -9,6 +9,20 @@ export const FRAME_MS = 10;
 /** The level given to digital silence, which has none (log of zero). */
 export const SILENT_DB = -120;
 
+/**
+ * A microphone's own noise floor, sample by sample: uniform noise of RMS `dbfs`, the same sequence every run
+ * (bench:conversation plays it into its microphone device; bench:wake adds it under its audio).
+ */
+export function noiseFloor(dbfs: number): () => number {
+  // Uniform noise of RMS a has peak a·√3.
+  const peak = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
+  let seed = 12345;
+  return () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.round((2 * (seed / 2 ** 32) - 1) * peak);
+  };
+}
+
 const framesOf = (rate: number) => Math.round((rate * FRAME_MS) / 1000);
 
 /** The RMS level of one stretch of samples, in dB below full scale. */

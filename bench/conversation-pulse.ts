@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
-import type { Arrival } from "./conversation-audio.js";
+import { type Arrival, noiseFloor } from "./conversation-audio.js";
 
 export const RATE = 16_000;
 export const MIC_SINK = "mic";
@@ -398,19 +398,12 @@ export function noiseInto(children: Children, pulse: PrivatePulse, sink: string,
     ["--playback", ...RAW, `--latency-msec=${STREAM_LATENCY_MS}`, `--device=${sink}`],
     pulse.env,
   );
-  // Uniform noise of RMS a has peak a·√3.
-  const peak = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
-  let seed = 12345;
-  const random = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
+  const noise = noiseFloor(dbfs);
   // Pulled only as fast as pacat takes it: the pipe's back-pressure paces it.
   const source = new Readable({
     read() {
       const chunk = Buffer.alloc(RATE / 5);
-      for (let i = 0; i < chunk.length / 2; i++)
-        chunk.writeInt16LE(Math.round((2 * random() - 1) * peak), 2 * i);
+      for (let i = 0; i < chunk.length / 2; i++) chunk.writeInt16LE(noise(), 2 * i);
       this.push(chunk);
     },
   });

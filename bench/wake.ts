@@ -41,6 +41,7 @@ import {
   WORD_FITS_BADLY,
 } from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
+import { noiseFloor } from "./conversation-audio.js";
 
 const options = new Command()
   .option("--minutes <n>", "minutes of other talk in the held-out split (60 by default)", Number, 60)
@@ -263,13 +264,8 @@ async function feed(audio: Int16Array, hear: (chunk: Int16Array) => void, detect
 /** The audio with uniform noise of RMS `dbfs` added (the same noise every run); as it is, at 0. */
 function withNoiseFloor(audio: Int16Array, dbfs: number): Int16Array {
   if (dbfs >= 0) return audio;
-  // Uniform noise of RMS a has peak a·√3.
-  const peak = 32768 * 10 ** (dbfs / 20) * Math.sqrt(3);
-  let seed = 12345;
-  return audio.map((sample) => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return Math.max(-32768, Math.min(32767, sample + Math.round((2 * (seed / 2 ** 32) - 1) * peak)));
-  });
+  const noise = noiseFloor(dbfs);
+  return audio.map((sample) => Math.max(-32768, Math.min(32767, sample + noise())));
 }
 
 interface FalseWakes {
