@@ -26,10 +26,11 @@ import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
-import type { Reading } from "../local-runner/recognizers/types.js";
+import { type Reading, transcribe } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import {
   confirmedBy,
   type Spot,
@@ -51,6 +52,16 @@ const options = new Command()
     "--talkers <voices>",
     "read the other talk with these voices instead of the split's (comma-separated)",
   )
+  .option(
+    "--detector <kind>",
+    "network: the trained wake-word network (local-runner/wake); spotter: PocketSphinx's keyphrase search, judged",
+    "network",
+  )
+  .option(
+    "--no-confirm",
+    "with the network: wake on its score alone, without the recognizer's second opinion",
+  )
+  .option("--wake-model <file>", "the network's weights (the shipped ones by default)")
   .option("--no-trials", "only count false wakes in the other talk (no wake trials)")
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
@@ -72,6 +83,8 @@ const options = new Command()
     details?: string;
     out: string;
     noiseDbfs: number;
+    detector: "network" | "spotter";
+    wakeModel?: string;
   }>();
 
 interface Split {
@@ -153,6 +166,10 @@ const CHUNK = SAMPLE_RATE / 10;
  */
 interface Candidate {
   readonly spot?: Spot;
+  /** The network's peak score, when it is the detector. */
+  readonly score?: number;
+  /** Where the word was taken to end, in samples since listening began. */
+  readonly end?: number;
   readonly verdict?: string;
   readonly readings: readonly { text: string; source: string; confidence: number }[];
   readonly confirmed: boolean;
@@ -253,7 +270,40 @@ function otherTalk(split: Split): { audio: Int16Array; babbleSeconds: number; sa
  * microphone's own noise floor (as bench:conversation plays into its microphone device): synthesized audio
  * holds exact digital silence, which no microphone gives and which changes what the spotter finds.
  */
-async function feed(audio: Int16Array, hear: (chunk: Int16Array) => void, detector: WakeWordDetector) {
+type Detector = WakeWordDetector | NetworkWakeDetector;
+
+/** The network's setting as this run heard with it (none for the spotter). */
+function networkSetting() {
+  if (options.detector !== "network") return undefined;
+  const model = wakeModelFor("samantha", options.wakeModel);
+  if (!model) return undefined;
+  return {
+    threshold: model.threshold,
+    steps: model.steps ?? 1,
+    weights: options.wakeModel ? "from --wake-model" : "as shipped",
+  };
+}
+
+/** The detector listen --wake runs (--detector), every word it heard recorded in `candidates`. */
+function detectorFor(recognizer: ReturnType<typeof createRecognizer>, candidates: Candidate[]): Detector {
+  if (options.detector === "spotter")
+    return new WakeWordDetector(recordedConfirmation(recognizer, candidates));
+  const model = wakeModelFor("samantha", options.wakeModel);
+  if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
+  let readings: readonly Reading[] = [];
+  return new NetworkWakeDetector({
+    model,
+    read: async (audio) => {
+      readings = (await transcribe(recognizer, audio)).readings;
+    },
+    observe: ({ score, end }) => {
+      candidates.push({ ...candidateOf(readings, true), score, end });
+      readings = [];
+    },
+  });
+}
+
+async function feed(audio: Int16Array, hear: (chunk: Int16Array) => void, detector: Detector) {
   const floored = withNoiseFloor(audio, options.noiseDbfs);
   for (let offset = 0; offset < floored.length; offset += CHUNK) {
     hear(floored.subarray(offset, offset + CHUNK));
@@ -291,7 +341,7 @@ async function falseWakes(
 ): Promise<FalseWakes> {
   const { audio, babbleSeconds, said } = otherTalk(split);
   const candidates: Candidate[] = [];
-  const detector = new WakeWordDetector(recordedConfirmation(recognizer, candidates));
+  const detector = detectorFor(recognizer, candidates);
   let wakes = 0;
   detector.onWake(() => {
     wakes++;
@@ -312,13 +362,13 @@ async function falseWakes(
     asked: candidates.filter((candidate) => candidate.verdict === "ask").length,
     cpuPerSecond: (used.user + used.system) / 1e6 / (hours * 3600),
     bestFits: candidates
-      .map((candidate) => candidate.spot?.fitPerFrame ?? Number.NEGATIVE_INFINITY)
+      .map((candidate) => candidate.spot?.fitPerFrame ?? candidate.score ?? Number.NEGATIVE_INFINITY)
       .sort((a, b) => b - a)
       .slice(0, 3)
       .map((fit) => Math.round(fit * 10) / 10),
     // Who was talking, and what they read, when each word was spotted.
     candidates: candidates.map((candidate) => {
-      const during = said.find(({ until }) => (candidate.spot?.end ?? 0) < until);
+      const during = said.find(({ until }) => (candidate.spot?.end ?? candidate.end ?? 0) < until);
       return { ...candidate, during: during && { voice: during.voice, text: during.text } };
     }),
   };
@@ -359,7 +409,7 @@ async function trial(
   const spoken = concatenated([silence(400), said, silence(1500)]);
   const heard = concatenated([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
   const candidates: Candidate[] = [];
-  const detector = new WakeWordDetector(recordedConfirmation(recognizer, candidates));
+  const detector = detectorFor(recognizer, candidates);
   await detector.ready();
   const turns: Turn[] = [];
   let woke = false;
@@ -484,6 +534,7 @@ async function main(): Promise<void> {
   recognizer.close();
   if (options.details) writeFileSync(options.details, `${JSON.stringify(results, null, 1)}\n`);
   const report = {
+    network: networkSetting(),
     threshold: WAKE_THRESHOLD,
     wordFits: [WORD_FITS_BADLY, WORD_FITS] as const,
     noiseDbfs: options.noiseDbfs,
@@ -527,10 +578,43 @@ function merged(files: readonly string[]): void {
   if (floors.size > 1)
     throw new Error(`the reports were run over different noise floors: ${[...floors].join(", ")} dBFS`);
   const noiseDbfs = reports[0]?.noiseDbfs ?? 0;
-  written({ threshold: WAKE_THRESHOLD, wordFits: [WORD_FITS_BADLY, WORD_FITS], noiseDbfs, date, results });
+  // Splits heard by different detectors are not one report.
+  const settings = new Set(reports.map((report) => JSON.stringify(report.network ?? null)));
+  if (settings.size > 1)
+    throw new Error(`the reports were run with different detectors: ${[...settings].join(", ")}`);
+  const { network } = reports[0] ?? {};
+  written({
+    network,
+    threshold: WAKE_THRESHOLD,
+    wordFits: [WORD_FITS_BADLY, WORD_FITS],
+    noiseDbfs,
+    date,
+    results,
+  });
+}
+
+/** What listened for the word, in words. */
+function detectorOf(report: Parameters<typeof markdownOf>[0]): string {
+  if (report.network)
+    return (
+      "`listen --wake`'s wake-word network (local-runner/wake: log mel features, a network trained by " +
+      `\`npm run train:wake\` on synthesized speech; the word heard at a score of ${report.network.threshold}, ` +
+      `${report.network.steps} time(s) in a row, the recognizer reading the audio around it before the question` +
+      `; weights ${report.network.weights})`
+    );
+  return (
+    "`listen --wake`'s spotter for other wake words (PocketSphinx keyphrase search at -kws_threshold " +
+    `${report.threshold} for the word as the CMU dictionary says it and three variants of it; each spotted ` +
+    "word judged again on the audio around it alone, as heard and through a fresh noise suppressor, waking " +
+    "when the mean of the two fits per frame is " +
+    `${report.wordFits[1]} or more unless the recognizer clearly read other words there, ignored below ` +
+    `${report.wordFits[0]}, and in between woken only when the recognizer heard the word)`
+  );
 }
 
 function markdownOf(report: {
+  /** The network's setting, when it listened. */
+  network?: { threshold: number; steps: number; weights: string };
   threshold: number;
   /** The judged fits per frame below which a word is ignored and from which it wakes unread. */
   wordFits: readonly [number, number];
@@ -551,12 +635,7 @@ function markdownOf(report: {
   const lines = [
     "# Wake word benchmark",
     "",
-    "`npm run bench:wake`: `listen --wake`'s spotter (PocketSphinx keyphrase search at -kws_threshold " +
-      `${report.threshold} for the word as the CMU dictionary says it and three variants of it; each spotted ` +
-      "word judged again on the audio around it alone, as heard and through a fresh noise suppressor, waking " +
-      "when the mean of the two fits per frame is " +
-      `${report.wordFits[1]} or more unless the recognizer clearly read other words there, ignored below ` +
-      `${report.wordFits[0]}, and in between woken only when the recognizer heard the word) on synthetic ` +
+    `\`npm run bench:wake\`: ${detectorOf(report)} on synthetic ` +
       `audio fed at file speed${report.noiseDbfs ? ` over a microphone noise floor of ${report.noiseDbfs} dBFS` : ""} ` +
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -14,7 +14,14 @@ import say from "say";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { alsaMicrophone, MicrophoneUnavailable } from "../local-runner/audio/microphone.js";
-import { AudioFileError, decodeWav, encodeWav, readWavFile } from "../local-runner/audio/wav.js";
+import {
+  AudioFileError,
+  concatenated,
+  decodeWav,
+  encodeWav,
+  readWavFile,
+  SAMPLE_RATE,
+} from "../local-runner/audio/wav.js";
 import { intentOf } from "../local-runner/conversation.js";
 import { Endpointer } from "../local-runner/recognizers/endpointer.js";
 import { carrierPrefixes, expectedSentences } from "../local-runner/recognizers/grammar.js";
@@ -286,10 +293,9 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
       expect(keyWords.length, `heard "${heard}"`).toBeGreaterThanOrEqual(2);
     });
 
-    /** `listen` on an ALSA file microphone that plays the question once; what it printed. */
-    const listenTo = (question: string, ...flags: string[]) => {
+    /** An ALSA configuration whose device "talk" plays `audio` once, then silence; its path. */
+    const talkDevice = (audio: Int16Array) => {
       const conversation = join(folder, "conversation.raw");
-      const audio = synthesize(question, "festival:cmu_us_slt_arctic_hts");
       writeFileSync(conversation, Buffer.from(audio.buffer));
       const config = join(folder, "listen.conf");
       writeFileSync(
@@ -297,7 +303,14 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
         `pcm.!default { type file; slave.pcm { type null }; file "${captured}"; format "raw" }\n` +
           `pcm.talk { type file; slave.pcm { type null }; file "/dev/null"; infile "${conversation}"; format "raw" }\n`,
       );
-      const args = ["listen", "--quiet", "--engine", "pocketsphinx", "--device", "alsa:talk", ...flags];
+      return config;
+    };
+    const LISTEN = ["listen", "--quiet", "--engine", "pocketsphinx", "--device", "alsa:talk"];
+
+    /** `listen` on an ALSA file microphone that plays the question once; what it printed. */
+    const listenTo = (question: string, ...flags: string[]) => {
+      const config = talkDevice(synthesize(question, "festival:cmu_us_slt_arctic_hts"));
+      const args = [...LISTEN, ...flags];
       const run = spawnSync(process.execPath, [join(repoRoot, "bin", "her-faq.js"), ...args], {
         encoding: "utf8",
         env: { ...process.env, ALSA_CONFIG_PATH: config },
@@ -335,6 +348,40 @@ onAudio(`the voice front door on real synthesized speech${missing ? ` (skipped: 
         /turn: endpoint \d+ ms \(a (complete question|pause)\), reading \d+ ms, skill \d+ ms, no audio; \d+ ms/,
       );
     });
+
+    it("wakes by name from the command line and answers the question said in the same breath", async () => {
+      const config = talkDevice(
+        concatenated([
+          new Int16Array(SAMPLE_RATE),
+          synthesize("Samantha, who directed her?", "festival:cmu_us_slt_arctic_hts"),
+        ]),
+      );
+      // --wake runs until Ctrl-C: the first turn's JSON line, then SIGINT.
+      const listen = spawn(
+        process.execPath,
+        [join(repoRoot, "bin", "her-faq.js"), ...LISTEN, "--wake", "--json"],
+        {
+          env: { ...process.env, ALSA_CONFIG_PATH: config },
+        },
+      );
+      let [out, errors] = ["", ""];
+      listen.stderr.on("data", (data) => {
+        errors += data;
+      });
+      const line = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no turn in 60 s: ${errors}`)), 60_000);
+        listen.stdout.on("data", (data) => {
+          out += data;
+          if (!out.includes("\n")) return;
+          clearTimeout(timer);
+          resolve(out.split("\n")[0] as string);
+        });
+      });
+      const ended = new Promise((resolve) => listen.on("close", resolve));
+      listen.kill("SIGINT");
+      await ended;
+      expect(JSON.parse(line)).toMatchObject({ transcript: "who directed her", intent: "OverviewIntent" });
+    }, 90_000);
 
     it("says clearly when there is no microphone", async () => {
       await expect(alsaMicrophone({ device: "nosuchdevice" }).start(() => undefined)).rejects.toThrow(

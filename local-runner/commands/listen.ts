@@ -278,6 +278,10 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     loop.stop();
   };
   process.once("SIGINT", interrupted);
+  // Waiting for the wake word begins before the microphone does, so that nothing it hears first is lost
+  // (a device that hands over its audio at once, as an ALSA file device does, could give the whole question
+  // before the microphone's start resolves). The welcome, without --wake, is said once the microphone works.
+  if (detector) loop.begin();
   try {
     await microphone.start(
       (chunk) => loop.hear(echo ? echo.clean(chunk) : chunk),
@@ -292,7 +296,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     if (error instanceof MicrophoneUnavailable) throw new UserError(error.message, 1);
     throw error;
   }
-  loop.begin();
+  if (!detector) loop.begin();
   try {
     await loop.finished;
   } finally {
@@ -321,13 +325,18 @@ async function commandSpotter(wakeWord: string) {
 }
 
 /**
- * --wake's listener: PocketSphinx's keyphrase spotting, each word it spots judged again on the audio around it,
- * and read by the recognizer where that leaves it in doubt.
- * Where PocketSphinx is not installed (Vosk alone), --wake says what to install.
+ * --wake's listener. For a word with a trained network (wake/, "samantha"): the network, each word it hears
+ * read by the recognizer before the question, so that its front end has heard the room. For any other word:
+ * PocketSphinx's keyphrase spotting, each word it spots judged again on the audio around it, and read by the
+ * recognizer where that leaves it in doubt; where PocketSphinx is not installed (Vosk alone), --wake then
+ * says what to install.
  */
 async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) {
   // Loaded only for --wake, like everything a plain listen does not need at start-up.
   const { confirmedBy, UnknownWakeWord, WakeWordDetector } = await import("../wake-word.js");
+  const { NetworkWakeDetector, wakeModelFor } = await import("../wake/network-detector.js");
+  const model = wakeModelFor(options.wakeWord ?? DEFAULT_WAKE_WORD);
+  if (model) return new NetworkWakeDetector({ model, read: (audio) => transcribe(recognizer, audio) });
   try {
     const detector = new WakeWordDetector({
       wakeWord: options.wakeWord,

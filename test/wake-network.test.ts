@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { synthesize } from "../local-runner/speech-out/synthesize.js";
+import { FRAME_SHIFT, LogMel, logMelFrames, MEL_BANDS } from "../local-runner/wake/log-mel.js";
+import {
+  activations,
+  fileOf,
+  INPUTS,
+  type Network,
+  networkOf,
+  scoreOf,
+  WINDOW_FRAMES,
+  windowInput,
+} from "../local-runner/wake/network.js";
+import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
+import { seeded, speechEnd } from "../wake-model/dataset.js";
+import { backpropagate, newNetwork } from "../wake-model/train.js";
+
+const tone = (hz: number, seconds: number, amplitude = 8000) =>
+  Int16Array.from({ length: seconds * SAMPLE_RATE }, (_, n) =>
+    Math.round(amplitude * Math.sin((2 * Math.PI * hz * n) / SAMPLE_RATE)),
+  );
+
+describe("wake network: log mel features", () => {
+  it("makes a frame every 10 ms once 25 ms are heard, the same in chunks as whole", () => {
+    const audio = tone(440, 1);
+    const whole = logMelFrames(audio);
+    expect(whole).toHaveLength(Math.floor((audio.length - 400) / FRAME_SHIFT) + 1);
+    const mel = new LogMel();
+    const chunked = [0, 1000, 1003, 7000, audio.length].slice(1).flatMap((end, index, ends) => {
+      const start = index === 0 ? 0 : (ends[index - 1] as number);
+      return mel.push(audio.subarray(start, end));
+    });
+    expect(chunked).toHaveLength(whole.length);
+    expect(chunked[57]).toEqual(whole[57]);
+  });
+
+  it("puts a tone's energy in the band around its pitch, higher pitches in higher bands", () => {
+    const loudest = (hz: number) => {
+      const frame = logMelFrames(tone(hz, 0.1))[3] as Float32Array;
+      return frame.indexOf(Math.max(...frame));
+    };
+    expect(loudest(300)).toBeLessThan(loudest(1000));
+    expect(loudest(1000)).toBeLessThan(loudest(4000));
+    expect(loudest(4000)).toBeLessThan(MEL_BANDS - 1);
+  });
+
+  it("hears digital silence as a faint noise floor, not minus infinity", () => {
+    const frame = logMelFrames(new Int16Array(800))[0] as Float32Array;
+    expect(frame.every(Number.isFinite)).toBe(true);
+  });
+
+  it("gives the network nearly the same input however loud the microphone is", () => {
+    const speech = synthesize("Samantha, are you there?", "espeak:en-us");
+    const other = synthesize("Permission is hereby granted.", "espeak:en-us");
+    const input = (audio: Int16Array) => windowInput(logMelFrames(audio), WINDOW_FRAMES);
+    const difference = (a: Float32Array, b: Float32Array) =>
+      a.reduce((sum, value, i) => sum + Math.abs(value - (b[i] as number)), 0) / INPUTS;
+    const half = input(Int16Array.from(speech, (sample) => Math.round(sample / 2)));
+    // Only the quiet stretches, where the floor added before the log shows, differ at all.
+    expect(difference(input(speech), half)).toBeLessThan(0.1);
+    expect(difference(input(speech), input(other))).toBeGreaterThan(3 * difference(input(speech), half));
+  });
+});
+
+describe("wake network: the network and its training", () => {
+  it("computes each weight's gradient as a small change of that weight changes the loss", () => {
+    const random = seeded(7);
+    const network = newNetwork([6, 5, 3, 1], random);
+    const input = Float32Array.from({ length: 6 }, () => random() * 2 - 1);
+    const loss = (net: Network) => {
+      const logit = (activations(net, input).at(-1) as Float32Array)[0] as number;
+      return Math.log(1 + Math.exp(-logit)); // label 1
+    };
+    const gradients = network.layers.flatMap((layer) => [
+      new Float32Array(layer.weights.length),
+      new Float32Array(layer.biases.length),
+    ]);
+    backpropagate(network, input, 1, 1, gradients);
+    let checked = 0;
+    for (const [index, layer] of network.layers.entries())
+      for (const [part, values] of [layer.weights, layer.biases].entries())
+        for (let i = 0; i < values.length; i++) {
+          const kept = values[i] as number;
+          values[i] = kept + 1e-3;
+          const up = loss(network);
+          values[i] = kept - 1e-3;
+          const down = loss(network);
+          values[i] = kept;
+          const numeric = (up - down) / 2e-3;
+          expect((gradients[2 * index + part] as Float32Array)[i]).toBeCloseTo(numeric, 2);
+          checked++;
+        }
+    expect(checked).toBe(6 * 5 + 5 + 5 * 3 + 3 + 3 + 1);
+  });
+
+  it("keeps its weights exactly through the model file", () => {
+    const network = newNetwork([INPUTS, 4, 1], seeded(3));
+    const file = JSON.parse(JSON.stringify(fileOf(network, "samantha", { threshold: 0.9, steps: 2 }, {})));
+    const input = Float32Array.from({ length: INPUTS }, (_, i) => Math.sin(i));
+    expect(scoreOf(networkOf(file), input)).toBe(scoreOf(network, input));
+    expect(() => networkOf({ ...file, bands: 40 })).toThrow(/npm run train:wake/);
+  });
+
+  it("finds where a sentence ending in the word stops speaking", () => {
+    const said = synthesize("Hey Samantha.", "espeak:en-us");
+    const padded = concatenated([said, new Int16Array(SAMPLE_RATE / 2)]);
+    const end = speechEnd(padded);
+    expect(end).toBeLessThanOrEqual(said.length);
+    expect(end).toBeGreaterThan(said.length - SAMPLE_RATE / 2);
+    expect(Math.abs(padded[end - 40] as number)).toBeGreaterThan(0);
+  });
+});
+
+describe("wake network: the shipped detector on voices it never trained on", () => {
+  const model = wakeModelFor("samantha");
+  if (!model) throw new Error("the shipped wake-word network is missing: npm run train:wake");
+  const quiet = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
+  /** Where each wake took the word to end, in samples from the start of `audio`. */
+  const heard = (audio: Int16Array) => {
+    const detector = new NetworkWakeDetector({ model });
+    const ends: number[] = [];
+    let accepted = 0;
+    detector.onWake(({ after }) => ends.push(accepted - after.length));
+    for (let at = 0; at < audio.length; at += 1600) {
+      const chunk = audio.subarray(at, at + 1600);
+      accepted += chunk.length;
+      detector.accept(chunk);
+    }
+    return ends;
+  };
+
+  it("wakes on the word in one breath with a question and hands over the question from its start", () => {
+    // espeak-ng's Scottish and Caribbean accents and flite's 16 kHz KAL: none is in its training voices.
+    for (const voice of ["espeak:en-gb-scotland", "espeak:en-029+f2", "flite:kal16"] as const) {
+      const word = synthesize("Samantha.", voice);
+      const question = synthesize("who directed her?", voice);
+      const audio = concatenated([quiet(1200), word, quiet(150), question, quiet(800)]);
+      const ends = heard(audio);
+      expect(ends, voice).toHaveLength(1);
+      // Within 100 ms of where the word stops sounding: the question is handed over from its start.
+      const wordEnd = (1200 * SAMPLE_RATE) / 1000 + speechEnd(word);
+      expect(Math.abs((ends[0] as number) - wordEnd) / SAMPLE_RATE, voice).toBeLessThan(0.1);
+    }
+  });
+
+  it("stays asleep through talk that does not name it, words that sound like it among them", () => {
+    const talk = [
+      "Cassandra and Pamela took the night bus to Savannah.",
+      "The man from Alabama ate a banana with some mango.",
+      "Permission is hereby granted, free of charge, to any person obtaining a copy of this software.",
+    ].map((text) => synthesize(text, "espeak:en-gb-scotland"));
+    expect(heard(concatenated(talk.flatMap((said) => [said, quiet(400)])))).toHaveLength(0);
+  });
+});

@@ -1,0 +1,370 @@
+/**
+ * The wake-word network's examples, all synthesized on this machine: the word said by many voices (at three
+ * speeds, in quiet, pink noise and babble, at several levels, over a microphone's noise floor), and other talk
+ * by the same voices, with words that sound like it. Every voice, text and noise here is kept apart from what
+ * bench:wake measures on (its held-out voices, talkers, license texts and babble track): see VOICES below.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { withNoise } from "../local-runner/audio/noise.js";
+import { resample } from "../local-runner/audio/resample.js";
+import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
+import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
+import { FRAME_SHIFT, LogMel } from "../local-runner/wake/log-mel.js";
+import { WINDOW_FRAMES } from "../local-runner/wake/network.js";
+import { faq } from "../skill/faq/index.js";
+
+/**
+ * espeak-ng's variants heard in training: none of those bench:wake's held-out splits use (f1 to f4, m2 to
+ * m4, m7), and whispering and robot voices left out. Each is said with two accents of its own (American,
+ * and West Midlands), neither a held-out split's.
+ */
+const ESPEAK_VARIANTS = [
+  "m1",
+  "m5",
+  "m6",
+  "m8",
+  "f5",
+  "Alex",
+  "Alicia",
+  "Andrea",
+  "Andy",
+  "Annie",
+  "adam",
+  "anika",
+  "aunty",
+  "belinda",
+  "benjamin",
+  "boris",
+  "caleb",
+  "david",
+  "ed",
+  "edward",
+  "grandma",
+  "grandpa",
+  "iven",
+  "john",
+  "klatt",
+  "klatt2",
+  "klatt3",
+  "linda",
+  "max",
+  "michel",
+  "norbert",
+  "paul",
+  "quincy",
+  "rob",
+  "robert",
+  "shelby",
+  "steph",
+  "travis",
+  "victor",
+  "zac",
+  "Lee",
+  "Michael",
+  "Mike",
+  "Hugo",
+  "Gene",
+  "Storm",
+];
+const ESPEAK_ACCENTS = ["en-us", "en-gb-x-gbcwmd"];
+
+/**
+ * English as speakers of other languages say it: espeak-ng reading English with another language's rules,
+ * each with a few of the variants. No split of bench:wake has them.
+ */
+const OTHER_ACCENTS = ["de", "fr", "es", "it", "nl", "pt", "pl", "sv"];
+const OTHER_ACCENT_VARIANTS = ["m1", "f5", "Alex", "Annie", "klatt", "max", "linda", "ed"];
+
+/** Voices saying the word: espeak-ng's, and the tuning split's flite SLT and AWB and festival's KAL. */
+export const WORD_VOICES: readonly SynthVoice[] = [
+  "flite:slt",
+  "flite:awb",
+  "festival:kal_diphone",
+  ...ESPEAK_ACCENTS.flatMap((accent) =>
+    ESPEAK_VARIANTS.map((variant): SynthVoice => `espeak:${accent}+${variant}`),
+  ),
+  ...OTHER_ACCENTS.flatMap((accent) =>
+    OTHER_ACCENT_VARIANTS.map((variant): SynthVoice => `espeak:${accent}+${variant}`),
+  ),
+];
+/** Voices kept out of training to choose the threshold on: every sixth. */
+export const isValidation = (voice: SynthVoice) => WORD_VOICES.indexOf(voice) % 6 === 5;
+
+/**
+ * Voices reading other talk: the word's voices, and festival's SLT (listen's own voice, whose talk woke the
+ * keyphrase spotter most), reading license texts only.
+ */
+const SLT: SynthVoice = "festival:cmu_us_slt_arctic_hts";
+
+/** Texts read as other talk: license texts bench:wake's held-out splits never read, and the skill's answers. */
+const LICENSES = "/usr/share/common-licenses";
+const TALK_TEXTS = ["Apache-2.0", "MPL-2.0", "CC0-1.0"];
+
+/** Words that share sounds with "Samantha", in sentences, so that near misses are heard as other words. */
+const SOUNDALIKES = [
+  "We drove all night to reach Atlanta.",
+  "Amanda said she would call back later.",
+  "The semantic web never quite arrived.",
+  "Santa left the presents by the door.",
+  "He repeats the same mantra every morning.",
+  "Summon the manager, please.",
+  "A good Samaritan stopped to help.",
+  "Sam and the others went home early.",
+  "I need some answer by tonight.",
+  "Montana is a very big state.",
+  "The salamander hid under a rock.",
+  "Cinnamon and honey on warm toast.",
+  "Carlos Santana played the guitar solo.",
+  "It is the same old story again.",
+  "Tamara saw a manta ray at the reef.",
+  "Samuel can't come to the phone.",
+  "Smart answers are hard to find.",
+  "The panther is a quiet hunter.",
+  "Salman and Martha went to the market.",
+  "Some aunts are very kind.",
+];
+
+/** What is said before the word (it ends each one) and after it. */
+const BEFORE = ["", "", "", "Hey", "Okay", "Hi", "Tell me,", "Excuse me,", "Oh,"];
+const AFTER = [
+  "",
+  "what time is it?",
+  "are you there?",
+  "who made this film?",
+  "tell me something about the music.",
+  "can you hear me?",
+  "what is the weather like?",
+  "play something nice.",
+  "how long does it take?",
+  "what did you think of it?",
+];
+
+/** One stretch of audio as log mel frames, with the window ends that hold the word's end and those that do not. */
+export interface Clip {
+  readonly voice: string;
+  readonly frames: readonly Float32Array[];
+  /** Window ends (frame indices, exclusive) labelled "the word just ended". */
+  readonly positives: readonly number[];
+  /** Window ends labelled "not the word". */
+  readonly negatives: readonly number[];
+}
+
+/** Windows ending this many frames from the word's end are positives; further than the other bounds, negatives. */
+const POSITIVE_FROM = -4;
+const POSITIVE_TO = 12;
+const NEGATIVE_BEFORE = -30;
+const NEGATIVE_AFTER = 45;
+/** Other talk is looked at every this many frames. */
+const NEGATIVE_STRIDE = 3;
+
+/** A random number generator for repeatable datasets. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** The sample after the last one of speech: where synthesis of a sentence ending in the word stops speaking. */
+export function speechEnd(audio: Int16Array): number {
+  let peak = 0;
+  for (const sample of audio) peak = Math.max(peak, Math.abs(sample));
+  const bar = peak * 0.02;
+  // 5 ms of audio at a time, so a stray sample of dither does not count.
+  const step = SAMPLE_RATE / 200;
+  for (let end = audio.length; end > step; end -= step) {
+    let energy = 0;
+    for (let at = end - step; at < end; at++) energy += (audio[at] as number) ** 2;
+    if (Math.sqrt(energy / step) > bar) return end;
+  }
+  return 0;
+}
+
+const silence = (ms: number) => new Int16Array(Math.round((ms * SAMPLE_RATE) / 1000));
+
+/** Audio sped up by `factor` (tempo and pitch, as Kaldi's speed perturbation). */
+function sped(audio: Int16Array, factor: number): Int16Array {
+  if (factor === 1) return audio;
+  const out = resample(Float32Array.from(audio), Math.round(SAMPLE_RATE * factor), SAMPLE_RATE);
+  return Int16Array.from(out, (sample) => Math.max(-32768, Math.min(32767, Math.round(sample))));
+}
+
+/** Babble of several talkers of the training talk, for training only (bench:wake has a babble track of its own). */
+function babbleFrom(talk: readonly Int16Array[], length: number, random: () => number): Float64Array {
+  const mixed = new Float64Array(length);
+  for (let talker = 0; talker < 5; talker++) {
+    const source = talk[Math.floor(random() * talk.length)] as Int16Array;
+    const start = Math.floor(random() * source.length);
+    for (let i = 0; i < length; i++)
+      mixed[i] = (mixed[i] as number) + (source[(start + i) % source.length] as number);
+  }
+  return mixed;
+}
+
+/** Audio as if sampled at 8 kHz: nothing above 4 kHz. */
+function narrowband(audio: Int16Array): Int16Array {
+  const down = resample(Float32Array.from(audio), SAMPLE_RATE, SAMPLE_RATE / 2);
+  const back = resample(down, SAMPLE_RATE / 2, SAMPLE_RATE);
+  return Int16Array.from({ length: audio.length }, (_, i) =>
+    Math.max(-32768, Math.min(32767, Math.round(back[i] ?? 0))),
+  );
+}
+
+/**
+ * What the microphone might hear of `audio` (a quarter of it narrowband): in quiet, pink noise or babble at 5 to 20 dB SNR, at a level
+ * 0 to 24 dB down, over a noise floor of -70 to -50 dBFS.
+ */
+function heard(speech: Int16Array, random: () => number, talk: readonly Int16Array[]): Int16Array {
+  // A quarter of it through 8 kHz sampling (a 4 kHz band), as some voices and headsets are.
+  const audio = random() < 0.25 ? narrowband(speech) : speech;
+  const condition = random();
+  const snr = 5 + random() * 15;
+  let noisy: ArrayLike<number> = audio;
+  if (condition < 0.3) noisy = withNoise(audio, "pink", snr, Math.floor(random() * 1e9));
+  else if (condition < 0.6 && talk.length > 0) {
+    const noise = babbleFrom(talk, audio.length, random);
+    let [speechPower, noisePower] = [0, 0];
+    for (let i = 0; i < audio.length; i++) {
+      speechPower += (audio[i] as number) ** 2;
+      noisePower += (noise[i] as number) ** 2;
+    }
+    const scale = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snr / 10))) : 0;
+    noisy = Float64Array.from(audio, (sample, i) => sample + scale * (noise[i] as number));
+  }
+  const gain = 10 ** (-(random() * 24) / 20);
+  const floor = 32768 * 10 ** ((-70 + random() * 20) / 20) * Math.sqrt(12);
+  return Int16Array.from(noisy as Float64Array, (sample) =>
+    Math.max(-32768, Math.min(32767, Math.round(sample * gain + (random() - 0.5) * floor))),
+  );
+}
+
+/** `text` said by `voice`; nothing where the engine makes no audio of it (a line of symbols, say). */
+function spoken(text: string, voice: SynthVoice): Int16Array {
+  try {
+    return synthesize(text, voice);
+  } catch {
+    return new Int16Array(0);
+  }
+}
+
+const framesOf = (audio: Int16Array) => new LogMel().push(audio);
+
+/** The skill's answers without the sentences that name Samantha. */
+function answers(): string[] {
+  return faq.map((entry) =>
+    entry.answer
+      .split(/(?<=\.) /)
+      .filter((sentence) => !/samantha/i.test(sentence))
+      .join(" "),
+  );
+}
+
+/** Sentences of other talk, none naming the word, each short enough for one synthesis. */
+function talkSentences(): string[] {
+  const licenses = TALK_TEXTS.flatMap((name) =>
+    readFileSync(join(LICENSES, name), "utf8")
+      .split(/\n\s*\n/)
+      .map((paragraph) => paragraph.replace(/\s+/g, " ").trim())
+      .filter((paragraph) => paragraph.split(" ").length >= 6),
+  ).flatMap((paragraph) => paragraph.match(/[^.;:]+[.;:]?/g) ?? []);
+  return [...licenses, ...answers()]
+    .map((sentence) => sentence.trim().slice(0, 300))
+    .filter((sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence));
+}
+
+export interface DatasetOptions {
+  readonly word: string;
+  /** Voices saying the word (WORD_VOICES by default). */
+  readonly voices?: readonly SynthVoice[];
+  /** Sayings of the word per voice, each a different setting. */
+  readonly perVoice: number;
+  /** Minutes of other talk. */
+  readonly talkMinutes: number;
+  readonly seed: number;
+  readonly progress?: (done: string) => void;
+}
+
+/** Training and validation clips: the word's and other talk's, split by voice. */
+export function dataset(options: DatasetOptions): { train: Clip[]; validation: Clip[] } {
+  const random = seeded(options.seed);
+  const voices = options.voices ?? WORD_VOICES;
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)] as T;
+  const train: Clip[] = [];
+  const validation: Clip[] = [];
+  const into = (voice: SynthVoice) => (isValidation(voice) ? validation : train);
+
+  // Other talk first: it also makes the babble.
+  const sentences = talkSentences();
+  const talkers: SynthVoice[] = [...voices, SLT];
+  const talk: { voice: SynthVoice; said: Int16Array }[] = [];
+  const answerSet = new Set(answers());
+  let talkSamples = 0;
+  for (let index = 0; talkSamples < options.talkMinutes * 60 * SAMPLE_RATE; index++) {
+    const voice = talkers[index % talkers.length] as SynthVoice;
+    let text = pick(sentences);
+    // listen's own voice reads no answers here: bench:wake's held-out talk has it read them.
+    while (voice === SLT && answerSet.has(text)) text = pick(sentences);
+    const said = spoken(index % 7 === 0 ? pick(SOUNDALIKES) : text, voice);
+    if (said.length === 0) continue;
+    talk.push({ voice, said });
+    talkSamples += said.length;
+  }
+  options.progress?.(`other talk: ${(talkSamples / SAMPLE_RATE / 60).toFixed(1)} minutes`);
+  // Babble is made of the training voices' talk alone.
+  const cleanTalk = talk.filter(({ voice }) => !isValidation(voice)).map(({ said }) => said);
+  for (const { voice, said } of talk) {
+    const audio = concatenated([
+      silence(200 + random() * 600),
+      sped(said, pick([0.9, 1, 1.1])),
+      silence(300),
+    ]);
+    const frames = framesOf(heard(audio, random, cleanTalk));
+    const negatives: number[] = [];
+    for (let end = WINDOW_FRAMES; end <= frames.length; end += NEGATIVE_STRIDE) negatives.push(end);
+    into(voice).push({ voice, frames, positives: [], negatives });
+  }
+
+  // The word, said by each voice in several settings.
+  for (const voice of voices) {
+    for (let saying = 0; saying < options.perVoice; saying++) {
+      const before = pick(BEFORE);
+      const after = pick(AFTER);
+      const word = options.word[0]?.toUpperCase() + options.word.slice(1);
+      const ending = after === "" ? "." : pick([".", ",", "?", "!"]);
+      const factor = pick([0.88, 1, 1, 1.12]);
+      const withWord = sped(
+        spoken(before ? `${before} ${word}${ending}` : `${word}${ending}`, voice),
+        factor,
+      );
+      const end = speechEnd(withWord);
+      if (end === 0) continue;
+      // A second of quiet first, so that every window ending near the word's end is whole.
+      const lead = [
+        silence(1000),
+        ...(random() < 0.4 ? [pick(cleanTalk), silence(150 + random() * 700)] : [silence(random() * 700)]),
+      ];
+      const leadSamples = lead.reduce((sum, part) => sum + part.length, 0);
+      const rest = after ? [silence(40 + random() * 300), sped(spoken(after, voice), factor)] : [];
+      const audio = concatenated([...lead, withWord.subarray(0, end), ...rest, silence(600)]);
+      const frames = framesOf(heard(audio, random, cleanTalk));
+      // The frame whose window ends at the word's end.
+      const wordEnd = Math.round((leadSamples + end) / FRAME_SHIFT);
+      const positives: number[] = [];
+      const negatives: number[] = [];
+      for (let end = WINDOW_FRAMES; end <= frames.length; end++) {
+        const from = end - wordEnd;
+        if (from >= POSITIVE_FROM && from <= POSITIVE_TO) positives.push(end);
+        else if ((from < NEGATIVE_BEFORE || from > NEGATIVE_AFTER) && end % NEGATIVE_STRIDE === 0)
+          negatives.push(end);
+      }
+      into(voice).push({ voice, frames, positives, negatives });
+    }
+    options.progress?.(`said by ${voice}`);
+  }
+  return { train, validation };
+}

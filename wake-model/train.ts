@@ -1,0 +1,402 @@
+/**
+ * Trains the wake-word network (local-runner/wake/network.ts) on synthesized speech (dataset.ts) and writes
+ * its weights, with the threshold chosen on voices it never trained on.
+ *
+ *   npm run train:wake                         about 15 minutes on 2 cores; writes local-runner/wake/samantha.json
+ *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { deserialize, serialize } from "node:v8";
+import { Command } from "commander";
+import { FRAME_SHIFT, MEL_BANDS } from "../local-runner/wake/log-mel.js";
+import {
+  activations,
+  fileOf,
+  INPUTS,
+  type Layer,
+  type Network,
+  networkOf,
+  WINDOW_FRAMES,
+  windowInput,
+} from "../local-runner/wake/network.js";
+import { PeakPicker, SCORE_STRIDE } from "../local-runner/wake/network-detector.js";
+import { type Clip, dataset, seeded } from "./dataset.js";
+
+/** One window to learn from: the clip, where the window ends, and whether the word just ended there. */
+export interface Example {
+  readonly clip: Clip;
+  readonly end: number;
+  readonly label: 0 | 1;
+}
+
+export const examplesOf = (clips: readonly Clip[]): Example[] =>
+  clips.flatMap((clip) => [
+    ...clip.positives.map((end): Example => ({ clip, end, label: 1 })),
+    ...clip.negatives.map((end): Example => ({ clip, end, label: 0 })),
+  ]);
+
+/** A network of `sizes` (inputs first), with He-initialised weights. */
+export function newNetwork(sizes: readonly number[], random: () => number): Network {
+  const layers: Layer[] = [];
+  for (let at = 1; at < sizes.length; at++) {
+    const [inputs, outputs] = [sizes[at - 1] as number, sizes[at] as number];
+    const spread = Math.sqrt(2 / inputs);
+    const weights = Float32Array.from({ length: inputs * outputs }, () => {
+      // Box-Muller.
+      const u = Math.max(random(), 1e-12);
+      return spread * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    });
+    layers.push({ inputs, outputs, weights, biases: new Float32Array(outputs) });
+  }
+  return { layers };
+}
+
+/** Adam's running moments, one pair per weight and bias. */
+class Adam {
+  private readonly moments: { m: Float32Array; v: Float32Array }[];
+  private step = 0;
+  constructor(
+    private readonly network: Network,
+    private readonly rate: number,
+  ) {
+    this.moments = network.layers.flatMap((layer) => [
+      { m: new Float32Array(layer.weights.length), v: new Float32Array(layer.weights.length) },
+      { m: new Float32Array(layer.biases.length), v: new Float32Array(layer.biases.length) },
+    ]);
+  }
+
+  apply(gradients: readonly Float32Array[], rate = this.rate): void {
+    this.step++;
+    const [b1, b2] = [0.9, 0.999];
+    const correction = Math.sqrt(1 - b2 ** this.step) / (1 - b1 ** this.step);
+    const parameters = this.network.layers.flatMap((layer) => [layer.weights, layer.biases]);
+    for (const [index, values] of parameters.entries()) {
+      const gradient = gradients[index] as Float32Array;
+      const { m, v } = this.moments[index] as { m: Float32Array; v: Float32Array };
+      for (let i = 0; i < values.length; i++) {
+        const g = gradient[i] as number;
+        m[i] = b1 * (m[i] as number) + (1 - b1) * g;
+        v[i] = b2 * (v[i] as number) + (1 - b2) * g * g;
+        values[i] =
+          (values[i] as number) - (rate * correction * (m[i] as number)) / (Math.sqrt(v[i] as number) + 1e-8);
+      }
+    }
+  }
+}
+
+/**
+ * Adds one example's gradient of the weighted logistic loss to `gradients` (weights and biases per layer);
+ * returns its loss.
+ */
+export function backpropagate(
+  network: Network,
+  input: Float32Array,
+  label: number,
+  weight: number,
+  gradients: Float32Array[],
+) {
+  const outputs = activations(network, input);
+  const logit = (outputs[outputs.length - 1] as Float32Array)[0] as number;
+  const p = 1 / (1 + Math.exp(-logit));
+  let delta = Float32Array.of(weight * (p - label));
+  for (let index = network.layers.length - 1; index >= 0; index--) {
+    const layer = network.layers[index] as Layer;
+    const below = index === 0 ? input : (outputs[index - 1] as Float32Array);
+    const weightGradient = gradients[2 * index] as Float32Array;
+    const biasGradient = gradients[2 * index + 1] as Float32Array;
+    const next = index > 0 ? new Float32Array(layer.inputs) : undefined;
+    for (let o = 0; o < layer.outputs; o++) {
+      const d = delta[o] as number;
+      if (d === 0) continue;
+      biasGradient[o] = (biasGradient[o] as number) + d;
+      const row = o * layer.inputs;
+      for (let i = 0; i < layer.inputs; i++) {
+        weightGradient[row + i] = (weightGradient[row + i] as number) + d * (below[i] as number);
+        if (next) next[i] = (next[i] as number) + d * (layer.weights[row + i] as number);
+      }
+    }
+    if (next) {
+      // Through the ReLU below.
+      for (let i = 0; i < next.length; i++) if ((below[i] as number) <= 0) next[i] = 0;
+      delta = next;
+    }
+  }
+  const clipped = Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+  return -weight * (label * Math.log(clipped) + (1 - label) * Math.log(1 - clipped));
+}
+
+export function scoreExample(network: Network, example: Example, input = new Float32Array(INPUTS)): number {
+  const outputs = activations(network, windowInput(example.clip.frames, example.end, input));
+  return 1 / (1 + Math.exp(-((outputs[outputs.length - 1] as Float32Array)[0] as number)));
+}
+
+export interface TrainingOptions {
+  readonly epochs: number;
+  readonly batch: number;
+  readonly rate: number;
+  /** Negatives per positive in each epoch, half of them the ones the network scored highest. */
+  readonly negativesPerPositive: number;
+  readonly seed: number;
+  /** L2 weight decay, added to each weight's gradient. */
+  readonly decay: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * SpecAugment's masks, so the network cannot lean on any one band or moment: up to 4 neighbouring bands and
+ * up to 3 neighbouring 30 ms steps of the window set to the window's mean (zero), each half the time.
+ */
+export function masked(input: Float32Array, random: () => number): Float32Array {
+  const steps = input.length / MEL_BANDS;
+  if (random() < 0.5) {
+    const width = 1 + Math.floor(random() * 4);
+    const first = Math.floor(random() * (MEL_BANDS - width));
+    for (let step = 0; step < steps; step++)
+      input.fill(0, step * MEL_BANDS + first, step * MEL_BANDS + first + width);
+  }
+  if (random() < 0.5) {
+    const width = 1 + Math.floor(random() * 3);
+    const first = Math.floor(random() * (steps - width));
+    input.fill(0, first * MEL_BANDS, (first + width) * MEL_BANDS);
+  }
+  return input;
+}
+
+/** L2 weight decay: `rate` times each weight added to its gradient (biases are left alone). */
+function decay(network: Network, gradients: Float32Array[], rate: number): void {
+  for (const [index, layer] of network.layers.entries()) {
+    const gradient = gradients[2 * index] as Float32Array;
+    for (let i = 0; i < gradient.length; i++)
+      gradient[i] = (gradient[i] as number) + rate * (layer.weights[i] as number);
+  }
+}
+
+const HARD_SEARCH = 100_000;
+
+/** Trains `network` in place on `examples`. */
+export function train(network: Network, examples: readonly Example[], options: TrainingOptions): void {
+  const random = seeded(options.seed);
+  const positives = examples.filter((example) => example.label === 1);
+  const negatives = examples.filter((example) => example.label === 0);
+  const adam = new Adam(network, options.rate);
+  const input = new Float32Array(INPUTS);
+  let hard: Example[] = [];
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    const wanted = Math.min(negatives.length, positives.length * options.negativesPerPositive);
+    const chosen = [...hard.slice(0, wanted / 2)];
+    while (chosen.length < wanted) chosen.push(negatives[Math.floor(random() * negatives.length)] as Example);
+    const epochExamples = [...positives, ...chosen];
+    for (let i = epochExamples.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [epochExamples[i], epochExamples[j]] = [epochExamples[j] as Example, epochExamples[i] as Example];
+    }
+    // Positives weigh as much in all as the negatives.
+    const positiveWeight = chosen.length / positives.length;
+    const rate = options.rate * (epoch >= options.epochs - 2 ? 0.3 : 1);
+    let loss = 0;
+    for (let start = 0; start < epochExamples.length; start += options.batch) {
+      const gradients = network.layers.flatMap((layer) => [
+        new Float32Array(layer.weights.length),
+        new Float32Array(layer.biases.length),
+      ]);
+      const batch = epochExamples.slice(start, start + options.batch);
+      for (const example of batch)
+        loss += backpropagate(
+          network,
+          masked(windowInput(example.clip.frames, example.end, input), random),
+          example.label,
+          (example.label === 1 ? positiveWeight : 1) / batch.length,
+          gradients,
+        );
+      decay(network, gradients, options.decay);
+      adam.apply(gradients, rate);
+    }
+    // The negatives it now finds hardest, for the next epoch.
+    // Of at most 100,000 negatives drawn at random, so that an epoch's search is bounded.
+    const searched =
+      negatives.length <= HARD_SEARCH
+        ? negatives
+        : Array.from(
+            { length: HARD_SEARCH },
+            () => negatives[Math.floor(random() * negatives.length)] as Example,
+          );
+    hard = searched
+      .map((example) => ({ example, score: scoreExample(network, example, input) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, wanted / 2)
+      .map(({ example }) => example);
+    options.log?.(
+      `epoch ${epoch + 1}: loss ${(loss / (epochExamples.length / options.batch)).toFixed(4)}, hardest negative ${scoreExample(network, hard[0] as Example, input).toFixed(3)}`,
+    );
+  }
+}
+
+/** After the word is heard, the detector does not fire again for this many frames. */
+const REFRACTORY_FRAMES = 100;
+
+/** The network's score of every window of `clip` it would hear listening (every SCORE_STRIDE frames). */
+export function scoresOf(network: Network, clip: Clip): { readonly end: number; readonly score: number }[] {
+  const input = new Float32Array(INPUTS);
+  const scores = [];
+  for (let end = WINDOW_FRAMES; end <= clip.frames.length; end += SCORE_STRIDE)
+    scores.push({ end, score: scoreExample(network, { clip, end, label: 0 }, input) });
+  return scores;
+}
+
+/**
+ * Where a detector at `threshold`, `steps` scores in a row, takes the word to end, given a clip's scores
+ * (scoresOf), as listen's (network-detector.ts) does.
+ */
+export function firings(scores: ReturnType<typeof scoresOf>, threshold: number, steps: number): number[] {
+  const fired: number[] = [];
+  const peaks = new PeakPicker(threshold, steps);
+  for (const { end, score } of scores) {
+    if (fired.length > 0 && end - (fired[fired.length - 1] as number) < REFRACTORY_FRAMES) continue;
+    const peak = peaks.next(score, end);
+    if (peak) fired.push(peak.frame);
+  }
+  return fired;
+}
+
+export interface Measured {
+  readonly threshold: number;
+  readonly steps: number;
+  readonly missed: number;
+  readonly words: number;
+  readonly falseFirings: number;
+  readonly talkHours: number;
+}
+
+/**
+ * The detector on whole clips at `threshold`: a word is found when it fires within 300 ms of the word's end,
+ * and any other firing is false.
+ */
+export function measure(
+  scored: readonly { readonly clip: Clip; readonly scores: ReturnType<typeof scoresOf> }[],
+  threshold: number,
+  steps: number,
+): Measured {
+  let [missed, words, falseFirings, talkFrames] = [0, 0, 0, 0];
+  for (const { clip, scores } of scored) {
+    const fired = firings(scores, threshold, steps);
+    if (clip.positives.length === 0) {
+      falseFirings += fired.length;
+      talkFrames += clip.frames.length;
+      continue;
+    }
+    words++;
+    const [first, last] = [clip.positives[0] as number, clip.positives[clip.positives.length - 1] as number];
+    const hit = fired.filter((end) => end >= first - 25 && end <= last + 20);
+    if (hit.length === 0) missed++;
+    falseFirings += fired.length - hit.length;
+  }
+  return {
+    threshold,
+    steps,
+    missed,
+    words,
+    falseFirings,
+    talkHours: (talkFrames * FRAME_SHIFT) / 16000 / 3600,
+  };
+}
+
+/**
+ * The threshold and run length chosen on the validation voices: of the settings with no false firing, the
+ * one that missed fewest words (the shorter run, then the lower threshold, on a tie); if every setting fired
+ * falsely, the one that did least.
+ */
+export function chosenSetting(results: readonly Measured[]): Measured {
+  const ranked = [...results].sort(
+    (a, b) =>
+      a.falseFirings - b.falseFirings ||
+      a.missed - b.missed ||
+      a.steps - b.steps ||
+      a.threshold - b.threshold,
+  );
+  return ranked[0] as Measured;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  const options = new Command()
+    .option("--word <word>", "the wake word", "samantha")
+    .option("--per-voice <n>", "sayings of the word per voice", Number, 10)
+    .option("--talk-minutes <n>", "minutes of other talk", Number, 40)
+    .option("--epochs <n>", "passes over the examples", Number, 10)
+    .option("--hidden <sizes>", "hidden layer sizes, comma-separated", "64,32")
+    .option("--decay <rate>", "L2 weight decay", Number, 1e-3)
+    .option("--weights <file>", "start from these weights (with --epochs 0: only choose the threshold again)")
+    .option("--examples <file>", "keep the synthesized examples there, or read them from there if it exists")
+    .option("--seed <n>", "for repeatable training", Number, 1)
+    .option("--out <file>", "where the weights go", "local-runner/wake/samantha.json")
+    .parse()
+    .opts<{
+      word: string;
+      perVoice: number;
+      talkMinutes: number;
+      epochs: number;
+      hidden: string;
+      seed: number;
+      decay: number;
+      out: string;
+      examples?: string;
+      weights?: string;
+    }>();
+  const started = Date.now();
+  const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
+  const build = () =>
+    dataset({
+      word: options.word,
+      perVoice: options.perVoice,
+      talkMinutes: options.talkMinutes,
+      seed: options.seed,
+      progress: (done) => (done.startsWith("other") ? log(done) : undefined),
+    });
+  // The examples take minutes to synthesize: --examples keeps them for trying other training settings.
+  const cached = options.examples && existsSync(options.examples);
+  const { train: trainClips, validation } = cached
+    ? (deserialize(readFileSync(options.examples as string)) as ReturnType<typeof build>)
+    : build();
+  if (options.examples && !cached)
+    writeFileSync(options.examples, serialize({ train: trainClips, validation }));
+  const examples = examplesOf(trainClips);
+  log(
+    `${trainClips.length} training clips (${examples.filter((e) => e.label === 1).length} positive windows, ${examples.filter((e) => e.label === 0).length} negative), ${validation.length} validation clips`,
+  );
+  const sizes = [INPUTS, ...options.hidden.split(",").map(Number), 1];
+  const network = options.weights
+    ? networkOf(JSON.parse(readFileSync(options.weights, "utf8")))
+    : newNetwork(sizes, seeded(options.seed));
+  train(network, examples, {
+    epochs: options.epochs,
+    batch: 64,
+    rate: 1e-3,
+    negativesPerPositive: 4,
+    seed: options.seed,
+    decay: options.decay,
+    log,
+  });
+  const scored = validation.map((clip) => ({ clip, scores: scoresOf(network, clip) }));
+  const results = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999].flatMap((threshold) =>
+    [1, 2, 3, 4].map((steps) => measure(scored, threshold, steps)),
+  );
+  for (const result of results)
+    log(
+      `threshold ${result.threshold}, ${result.steps} in a row: missed ${result.missed}/${result.words}, false ${result.falseFirings} (${result.talkHours.toFixed(2)} h of talk)`,
+    );
+  const chosen = chosenSetting(results);
+  writeFileSync(
+    options.out,
+    `${JSON.stringify(
+      fileOf(network, options.word, chosen, {
+        perVoice: options.perVoice,
+        talkMinutes: options.talkMinutes,
+        epochs: options.epochs,
+        sizes,
+        seed: options.seed,
+        validation: results,
+      }),
+    )}\n`,
+  );
+  log(`wrote ${options.out} (threshold ${chosen.threshold}, ${chosen.steps} in a row)`);
+}
