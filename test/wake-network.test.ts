@@ -12,9 +12,9 @@ import {
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
-import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
+import { NetworkWakeDetector, PeakPicker, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import { seeded, speechEnd } from "../wake-model/dataset.js";
-import { backpropagate, newNetwork } from "../wake-model/train.js";
+import { backpropagate, chosenSetting, newNetwork } from "../wake-model/train.js";
 
 const tone = (hz: number, seconds: number, amplitude = 8000) =>
   Int16Array.from({ length: seconds * SAMPLE_RATE }, (_, n) =>
@@ -100,6 +100,40 @@ describe("wake network: the network and its training", () => {
     const input = Float32Array.from({ length: INPUTS }, (_, i) => Math.sin(i));
     expect(scoreOf(networkOf(file), input)).toBe(scoreOf(network, input));
     expect(() => networkOf({ ...file, bands: 40 })).toThrow(/npm run train:wake/);
+  });
+
+  it("takes the word as heard after enough scores in a row reach the threshold, at the best of them", () => {
+    const picked = (steps: number, scores: number[]) => {
+      const peaks = new PeakPicker(0.9, steps);
+      // Scores every 3 frames, then low ones until the picker has waited long enough.
+      return [...scores, ...Array(10).fill(0.1)]
+        .map((score, index) => peaks.next(score, 3 * index))
+        .filter((peak) => peak !== undefined);
+    };
+    expect(picked(2, [0.1, 0.95, 0.99, 0.92, 0.1])).toEqual([{ score: 0.99, frame: 6 }]);
+    // Two in a row are not three.
+    expect(picked(3, [0.1, 0.95, 0.99, 0.2, 0.95, 0.1])).toEqual([]);
+    // A single score above the threshold counts only when one is enough.
+    expect(picked(1, [0.1, 0.97, 0.1])).toEqual([{ score: 0.97, frame: 3 }]);
+  });
+
+  it("chooses the setting with no false firings on its validation voices, then the fewest misses", () => {
+    const setting = (threshold: number, steps: number, missed: number, falseFirings: number) => ({
+      threshold,
+      steps,
+      missed,
+      falseFirings,
+      words: 100,
+      talkHours: 0.3,
+    });
+    const results = [
+      setting(0.9, 1, 1, 4),
+      setting(0.99, 1, 6, 0),
+      setting(0.95, 3, 4, 0),
+      setting(0.98, 2, 4, 0),
+    ];
+    expect(chosenSetting(results)).toMatchObject({ threshold: 0.98, steps: 2 });
+    expect(chosenSetting([setting(0.9, 1, 1, 4), setting(0.99, 1, 6, 2)])).toMatchObject({ threshold: 0.99 });
   });
 
   it("finds where a sentence ending in the word stops speaking", () => {

@@ -2,7 +2,7 @@
  * Trains the wake-word network (local-runner/wake/network.ts) on synthesized speech (dataset.ts) and writes
  * its weights, with the threshold chosen on voices it never trained on.
  *
- *   npm run train:wake                         about 15 minutes on 2 cores; writes local-runner/wake/samantha.json
+ *   npm run train:wake                         about 30 minutes; writes local-runner/wake/samantha.json
  *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -320,9 +320,9 @@ const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const options = new Command()
     .option("--word <word>", "the wake word", "samantha")
-    .option("--per-voice <n>", "sayings of the word per voice", Number, 10)
-    .option("--talk-minutes <n>", "minutes of other talk", Number, 40)
-    .option("--epochs <n>", "passes over the examples", Number, 10)
+    .option("--per-voice <n>", "sayings of the word per voice", Number, 12)
+    .option("--talk-minutes <n>", "minutes of other talk", Number, 120)
+    .option("--epochs <n>", "passes over the examples", Number, 8)
     .option("--hidden <sizes>", "hidden layer sizes, comma-separated", "64,32")
     .option("--decay <rate>", "L2 weight decay", Number, 1e-3)
     .option("--weights <file>", "start from these weights (with --epochs 0: only choose the threshold again)")
@@ -389,10 +389,12 @@ if (isMain) {
     options.out,
     `${JSON.stringify(
       fileOf(network, options.word, chosen, {
+        // Trained further from --weights: how those were trained, then these epochs.
+        ...(options.weights ? { from: JSON.parse(readFileSync(options.weights, "utf8")).trained } : {}),
         perVoice: options.perVoice,
         talkMinutes: options.talkMinutes,
         epochs: options.epochs,
-        sizes,
+        sizes: network.layers.map((layer) => layer.inputs).concat(1),
         seed: options.seed,
         validation: results,
       }),
