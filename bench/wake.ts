@@ -640,10 +640,17 @@ function markdownOf(report: {
       "through the code listen runs. False wakes: other talk (Debian's license texts and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +
       'Misses: "Samantha." then a pause and a question, or "Samantha, <question>" in one breath, after a ' +
-      "sentence of other talk; answered: the question's own answer was given. The tuning split chose the " +
-      "confirmation rule; the held-out split (other voices, texts and questions) was never tuned on, but its " +
-      "misses have been studied; held-out-2 (voices, talkers, texts and question wordings of its own) was " +
-      "made afterwards, for measuring what is changed next on audio never heard.",
+      "sentence of other talk; answered: the question's own answer was given. " +
+      (report.network
+        ? "The network was trained on voices, license texts and babble none of these splits' held-out parts " +
+          "use (wake-model/dataset.ts; the tuning split's voices are among its training voices), and its " +
+          "threshold chosen on validation voices of its own; the held-out split compared the networks " +
+          "trained this way (whether the recognizer may veto a word, and which training data), and " +
+          "held-out-2 (voices, talkers, texts and question wordings of its own) was run once."
+        : "The tuning split chose the confirmation rule; the held-out split (other voices, texts and " +
+          "questions) was never tuned on, but its misses have been studied; held-out-2 (voices, talkers, " +
+          "texts and question wordings of its own) was made afterwards, for measuring what is changed next " +
+          "on audio never heard."),
     "",
     "| split | other talk | false wakes | per hour | misses | clean | pink 10 dB | babble 10 dB | answered |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -662,8 +669,11 @@ function markdownOf(report: {
   for (const result of report.results) {
     const woke = result.falseWakes.confirmed ?? [];
     const byFit = woke.filter((candidate) => candidate.verdict === "wake").length;
+    const heard = `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; `;
     lines.push(
-      `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; ${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; best fits in other talk ${(result.falseWakes.bestFits ?? []).join(", ")}; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
+      report.network
+        ? `${heard}the network ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s (the recognizer's reading of each word heard included); the false wakes came in the talk of ${[...new Set(woke.map((candidate) => candidate.during?.voice))].join(", ")}.`
+        : `${heard}${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; best fits in other talk ${(result.falseWakes.bestFits ?? []).join(", ")}; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
     );
   }
   return `${lines.join("\n")}\n`;
