@@ -178,6 +178,27 @@ describe("wake network: the shipped detector on voices it never trained on", () 
     }
   });
 
+  it("hands over the audio as it was heard, though the microphone reuses its buffer", () => {
+    const voice = "espeak:en-gb-scotland";
+    const audio = concatenated([quiet(1200), synthesize("Samantha, who directed her?", voice), quiet(500)]);
+    const detector = new NetworkWakeDetector({ model });
+    let handed: { after: Int16Array; accepted: number } | undefined;
+    let accepted = 0;
+    detector.onWake(({ after }) => {
+      handed = { after: after.slice(), accepted };
+    });
+    // One buffer, filled afresh for every chunk, as a microphone's driver may do.
+    const buffer = new Int16Array(1600);
+    for (let at = 0; at + buffer.length <= audio.length; at += buffer.length) {
+      buffer.set(audio.subarray(at, at + buffer.length));
+      accepted += buffer.length;
+      detector.accept(buffer);
+    }
+    if (!handed) throw new Error("the word was not heard");
+    const from = handed.accepted - handed.after.length;
+    expect(handed.after).toEqual(audio.subarray(from, handed.accepted));
+  });
+
   it("stays asleep through talk that does not name it, words that sound like it among them", () => {
     const talk = [
       "Cassandra and Pamela took the night bus to Savannah.",

@@ -135,7 +135,8 @@ export class NetworkWakeDetector {
 
   accept(chunk: Int16Array): void {
     if (this.closed) return;
-    this.keep(chunk);
+    // A copy: the microphone may reuse its buffer, and this audio is handed over as the question.
+    this.keep(chunk.slice());
     this.accepted += chunk.length;
     if (!this.listening) return;
     if (this.heard) {
