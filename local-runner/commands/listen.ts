@@ -215,6 +215,8 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";
+  // Whether the microphone has started, and whether the wake word is awaited.
+  let [hearing, waiting] = [false, false];
   // With --json, standard output holds only the turns' JSON lines: no live status.
   const status = (line: string) => {
     if (!options.json) process.stdout.write(`\r\x1b[2K${line}`);
@@ -261,10 +263,15 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
         speaker.prepare?.(faq.map((entry) => entry.answer));
       },
       waiting: () => {
-        status(`(waiting for "${wakeWord}")`);
+        waiting = true;
+        // Said once the microphone hears: whoever waits for it may speak then.
+        if (hearing) status(`(waiting for "${wakeWord}")`);
         speaker.prepare?.(faq.map((entry) => entry.answer));
       },
-      woken: () => status("(listening)"),
+      woken: () => {
+        waiting = false;
+        status("(listening)");
+      },
       chime: () => speaker.chime?.(),
       // "stop" over an answer, heard once its echo is taken out.
       ...(echo ? { interrupt: () => speaker.stop() } : {}),
@@ -287,6 +294,8 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
       (chunk) => loop.hear(echo ? echo.clean(chunk) : chunk),
       (lost) => loop.stop(new UserError(lost.message, 1)),
     );
+    hearing = true;
+    if (waiting) status(`(waiting for "${wakeWord}")`);
   } catch (error) {
     process.removeListener("SIGINT", interrupted);
     recognizer.close();
