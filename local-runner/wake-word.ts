@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { normalizeUtterance } from "../skill/text/normalize.js";
 import { FrontEnd } from "./audio/front-end.js";
+import { KeptAudio } from "./audio/kept-audio.js";
 import { SAMPLE_RATE } from "./audio/wav.js";
 import { DEFAULT_WAKE_WORD } from "./barge-in.js";
 import { cachedFiles } from "./recognizers/model-cache.js";
@@ -115,12 +116,10 @@ export class WakeWordDetector {
   /** Counts wakes and fresh starts, so audio queued before one is never searched after it. */
   private epoch = 0;
   private closed = false;
-  /** Samples accepted since listening began, and the latest of them. */
-  private accepted = 0;
+  /** The audio accepted since listening began, as far as it is kept. */
+  private readonly audio = new KeptAudio(KEPT_MS);
   /** Samples the decoder has searched since listening began. */
   private decoded = 0;
-  private kept: Int16Array[] = [];
-  private keptSamples = 0;
   private wakeHandler: (wake: Wake) => void = () => undefined;
 
   constructor(private readonly options: WakeWordOptions) {
@@ -169,8 +168,7 @@ export class WakeWordDetector {
     if (this.closed) return;
     const samples = dither(chunk);
     // Kept after a wake too: it is the question's start.
-    this.keep(samples);
-    this.accepted += samples.length;
+    this.audio.add(samples);
     if (!this.listening) return;
     const { epoch } = this;
     this.lane.run(async () => {
@@ -195,9 +193,7 @@ export class WakeWordDetector {
     if (this.closed) return;
     this.epoch++;
     this.listening = true;
-    this.accepted = 0;
-    this.kept = [];
-    this.keptSamples = 0;
+    this.audio.clear();
     this.lane.run(async () => {
       this.decoded = 0;
       if (this.decoder !== undefined && !this.closed) await this.restart(this.decoder);
@@ -232,7 +228,7 @@ export class WakeWordDetector {
     }
     const end = this.decoded - DETECTION_DELAY_FRAMES * FRAME;
     const start = end - frames * FRAME;
-    const judged = this.between(start - JUDGED_BEFORE_MS * 16, end + JUDGED_AFTER_MS * 16);
+    const judged = this.audio.between(start - JUDGED_BEFORE_MS * 16, end + JUDGED_AFTER_MS * 16);
     const heard = await this.judgedFit(judged);
     const cleaned = await this.judgedFit(cleanedClip(judged));
     if (this.closed) return;
@@ -284,33 +280,13 @@ export class WakeWordDetector {
   private woke(end: number): void {
     this.epoch++;
     this.listening = false;
-    this.wakeHandler({ after: this.between(end, this.accepted) });
+    this.wakeHandler({ after: this.audio.between(end, this.audio.accepted) });
   }
 
   /** A new utterance from the audio decoded so far: the search forgets what it spotted. */
   private async restart(decoder: unknown): Promise<void> {
     await this.ps.endUttAsync(decoder);
     this.ps.startUtt(decoder);
-  }
-
-  private keep(samples: Int16Array): void {
-    this.kept.push(samples);
-    this.keptSamples += samples.length;
-    const limit = (KEPT_MS * SAMPLE_RATE) / 1000;
-    while (this.kept.length > 1 && this.keptSamples - (this.kept[0]?.length ?? 0) >= limit)
-      this.keptSamples -= this.kept.shift()?.length ?? 0;
-  }
-
-  /** The samples accepted from `from` to `to` (counted from the utterance's start), as far as they are kept. */
-  private between(from: number, to: number): Int16Array {
-    const all = new Int16Array(this.keptSamples);
-    let offset = 0;
-    for (const chunk of this.kept) {
-      all.set(chunk, offset);
-      offset += chunk.length;
-    }
-    const first = this.accepted - this.keptSamples;
-    return all.slice(Math.max(0, from - first), Math.max(0, Math.min(this.accepted, to) - first));
   }
 
   /**

@@ -6,6 +6,7 @@
  * process, with no decoder and no library beyond this code.
  */
 import { readFileSync } from "node:fs";
+import { KeptAudio } from "../audio/kept-audio.js";
 import { SAMPLE_RATE } from "../audio/wav.js";
 import { FRAME_SHIFT, LogMel } from "./log-mel.js";
 import {
@@ -109,9 +110,8 @@ export class NetworkWakeDetector {
   private peaks: PeakPicker;
   private listening = true;
   private closed = false;
-  private accepted = 0;
-  private kept: Int16Array[] = [];
-  private keptSamples = 0;
+  /** The audio heard since listening began, as far as it is kept. */
+  private readonly audio = new KeptAudio(KEPT_MS);
   private wakeHandler: (wake: { readonly after: Int16Array }) => void = () => undefined;
 
   constructor(private readonly options: NetworkWakeOptions) {
@@ -135,12 +135,13 @@ export class NetworkWakeDetector {
 
   accept(chunk: Int16Array): void {
     if (this.closed) return;
-    // A copy: the microphone may reuse its buffer, and this audio is handed over as the question.
-    this.keep(chunk.slice());
-    this.accepted += chunk.length;
+    // A copy: the microphone may reuse its buffer, and this audio is handed over as the question. While a
+    // word heard is being read, everything from a second before it is kept, however long the reading takes.
+    const neededFrom = this.heard ? this.heard.end - (READ_BEFORE_MS * SAMPLE_RATE) / 1000 : undefined;
+    this.audio.add(chunk.slice(), neededFrom);
     if (!this.listening) return;
     if (this.heard) {
-      if (!this.reading && this.accepted >= this.heard.end + (READ_AFTER_MS * SAMPLE_RATE) / 1000)
+      if (!this.reading && this.audio.accepted >= this.heard.end + (READ_AFTER_MS * SAMPLE_RATE) / 1000)
         this.read(this.heard);
       return;
     }
@@ -156,9 +157,7 @@ export class NetworkWakeDetector {
   listenAgain(): void {
     if (this.closed) return;
     this.listening = true;
-    this.accepted = 0;
-    this.kept = [];
-    this.keptSamples = 0;
+    this.audio.clear();
     this.freshFeatures();
   }
 
@@ -168,7 +167,7 @@ export class NetworkWakeDetector {
     this.mel = new LogMel();
     this.frames = [];
     this.framesMade = 0;
-    this.origin = this.accepted;
+    this.origin = this.audio.accepted;
     this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps);
     this.heard = undefined;
     this.reading = undefined;
@@ -193,7 +192,7 @@ export class NetworkWakeDetector {
     const { read } = this.options;
     if (!read) return;
     const { epoch } = this;
-    const clip = this.between(
+    const clip = this.audio.between(
       heard.end - (READ_BEFORE_MS * SAMPLE_RATE) / 1000,
       heard.end + (READ_AFTER_MS * SAMPLE_RATE) / 1000,
     );
@@ -209,38 +208,6 @@ export class NetworkWakeDetector {
     this.listening = false;
     this.heard = undefined;
     this.reading = undefined;
-    this.wakeHandler({ after: this.between(heard.end, this.accepted) });
-  }
-
-  /**
-   * Keeps the last KEPT_MS of audio; while a word heard is being read, everything from a second before it,
-   * however long the reading takes, since what follows the word is the question.
-   */
-  private keep(samples: Int16Array): void {
-    this.kept.push(samples);
-    this.keptSamples += samples.length;
-    const limit = (KEPT_MS * SAMPLE_RATE) / 1000;
-    const needed = this.heard
-      ? this.heard.end - (READ_BEFORE_MS * SAMPLE_RATE) / 1000
-      : Number.POSITIVE_INFINITY;
-    // The first kept sample, counted since listening began (this chunk is already counted in keptSamples).
-    const first = () => this.accepted + samples.length - this.keptSamples;
-    while (
-      this.kept.length > 1 &&
-      this.keptSamples - (this.kept[0]?.length ?? 0) >= limit &&
-      first() + (this.kept[0]?.length ?? 0) <= needed
-    )
-      this.keptSamples -= this.kept.shift()?.length ?? 0;
-  }
-
-  private between(from: number, to: number): Int16Array {
-    const all = new Int16Array(this.keptSamples);
-    let offset = 0;
-    for (const chunk of this.kept) {
-      all.set(chunk, offset);
-      offset += chunk.length;
-    }
-    const first = this.accepted - this.keptSamples;
-    return all.slice(Math.max(0, from - first), Math.max(0, Math.min(this.accepted, to) - first));
+    this.wakeHandler({ after: this.audio.between(heard.end, this.audio.accepted) });
   }
 }
