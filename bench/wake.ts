@@ -42,6 +42,7 @@ import {
   WORD_FITS_BADLY,
 } from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
+import { answersWithoutTheName, licenseParagraphs } from "../wake-model/dataset.js";
 import { noiseFloor } from "./conversation-audio.js";
 
 const options = new Command()
@@ -102,7 +103,6 @@ interface Split {
   readonly talkMinutes: number;
 }
 
-const LICENSES = "/usr/share/common-licenses";
 const SPLITS: readonly Split[] = [
   {
     name: "tuning",
@@ -206,25 +206,11 @@ function recordedConfirmation(
 
 const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
 
-/** Paragraphs of unrelated text, each short enough for one synthesis. */
-function paragraphs(text: string): string[] {
-  return text
-    .split(/\n\s*\n/)
-    .map((paragraph) => paragraph.replace(/\s+/g, " ").trim())
+/** Paragraphs of one of Debian's license texts, each short enough for one synthesis. */
+function paragraphs(name: string): string[] {
+  return licenseParagraphs(name)
     .filter((paragraph) => paragraph.split(" ").length >= 8 && !/samantha/i.test(paragraph))
     .map((paragraph) => paragraph.slice(0, 1200));
-}
-
-/** The skill's own answers, without the sentences that name Samantha (those would be true wakes). */
-function answersWithoutTheName(): string[] {
-  return faq
-    .map((entry) =>
-      entry.answer
-        .split(/(?<=\.) /)
-        .filter((sentence) => !/samantha/i.test(sentence))
-        .join(" "),
-    )
-    .filter((answer) => answer.length > 0);
 }
 
 /** A text of the other talk, who read it, and the sample where it and the pause after it end. */
@@ -239,10 +225,7 @@ interface Said {
  * one part in four with babble under it at 10 dB; and how much of it is babble.
  */
 function otherTalk(split: Split): { audio: Int16Array; babbleSeconds: number; said: readonly Said[] } {
-  const texts = [
-    ...answersWithoutTheName(),
-    ...split.texts.flatMap((name) => paragraphs(readFileSync(join(LICENSES, name), "utf8"))),
-  ];
+  const texts = [...answersWithoutTheName(), ...split.texts.flatMap((name) => paragraphs(name))];
   const parts: Int16Array[] = [];
   let samples = 0;
   let babble = 0;

@@ -254,25 +254,31 @@ function spoken(text: string, voice: SynthVoice): Int16Array {
 
 const framesOf = (audio: Int16Array) => new LogMel().push(audio);
 
-/** The skill's answers without the sentences that name Samantha. */
-function answers(): string[] {
-  return faq.map((entry) =>
-    entry.answer
-      .split(/(?<=\.) /)
-      .filter((sentence) => !/samantha/i.test(sentence))
-      .join(" "),
-  );
+/** The skill's own answers, without the sentences that name Samantha (those would be true wakes). */
+export function answersWithoutTheName(): string[] {
+  return faq
+    .map((entry) =>
+      entry.answer
+        .split(/(?<=\.) /)
+        .filter((sentence) => !/samantha/i.test(sentence))
+        .join(" "),
+    )
+    .filter((answer) => answer.length > 0);
+}
+
+/** The paragraphs of one of Debian's license texts (always installed), each on one line. */
+export function licenseParagraphs(name: string): string[] {
+  return readFileSync(join(LICENSES, name), "utf8")
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.replace(/\s+/g, " ").trim());
 }
 
 /** Sentences of other talk, none naming the word, each short enough for one synthesis. */
 function talkSentences(): string[] {
   const licenses = TALK_TEXTS.flatMap((name) =>
-    readFileSync(join(LICENSES, name), "utf8")
-      .split(/\n\s*\n/)
-      .map((paragraph) => paragraph.replace(/\s+/g, " ").trim())
-      .filter((paragraph) => paragraph.split(" ").length >= 6),
+    licenseParagraphs(name).filter((paragraph) => paragraph.split(" ").length >= 6),
   ).flatMap((paragraph) => paragraph.match(/[^.;:]+[.;:]?/g) ?? []);
-  return [...licenses, ...answers()]
+  return [...licenses, ...answersWithoutTheName()]
     .map((sentence) => sentence.trim().slice(0, 300))
     .filter((sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence));
 }
@@ -302,7 +308,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   const sentences = talkSentences();
   const talkers: SynthVoice[] = [...voices, SLT];
   const talk: { voice: SynthVoice; said: Int16Array }[] = [];
-  const answerSet = new Set(answers());
+  const answerSet = new Set(answersWithoutTheName());
   let talkSamples = 0;
   for (let index = 0; talkSamples < options.talkMinutes * 60 * SAMPLE_RATE; index++) {
     const voice = talkers[index % talkers.length] as SynthVoice;

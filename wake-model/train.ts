@@ -16,6 +16,7 @@ import {
   type Layer,
   type Network,
   networkOf,
+  scoreOf,
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
@@ -126,8 +127,7 @@ export function backpropagate(
 }
 
 export function scoreExample(network: Network, example: Example, input = new Float32Array(INPUTS)): number {
-  const outputs = activations(network, windowInput(example.clip.frames, example.end, input));
-  return 1 / (1 + Math.exp(-((outputs[outputs.length - 1] as Float32Array)[0] as number)));
+  return scoreOf(network, windowInput(example.clip.frames, example.end, input));
 }
 
 export interface TrainingOptions {

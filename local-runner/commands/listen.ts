@@ -341,11 +341,12 @@ async function commandSpotter(wakeWord: string) {
  * says what to install.
  */
 async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) {
-  // Loaded only for --wake, like everything a plain listen does not need at start-up.
-  const { confirmedBy, UnknownWakeWord, WakeWordDetector } = await import("../wake-word.js");
+  // Loaded only for --wake, like everything a plain listen does not need at start-up; the spotter only for
+  // a word with no network.
   const { NetworkWakeDetector, wakeModelFor } = await import("../wake/network-detector.js");
   const model = wakeModelFor(options.wakeWord ?? DEFAULT_WAKE_WORD);
   if (model) return new NetworkWakeDetector({ model, read: (audio) => transcribe(recognizer, audio) });
+  const { confirmedBy, UnknownWakeWord, WakeWordDetector } = await import("../wake-word.js");
   try {
     const detector = new WakeWordDetector({
       wakeWord: options.wakeWord,

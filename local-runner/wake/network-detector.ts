@@ -43,8 +43,6 @@ export function wakeModelFor(word: string, file?: string): WakeModelFile | undef
 
 export interface NetworkWakeOptions {
   readonly model: WakeModelFile;
-  /** The score at or above which the word is taken as said (the model's own by default). */
-  readonly threshold?: number;
   /**
    * Reads the audio around each word heard (from a second before its end to READ_AFTER_MS after) before the
    * wake is handed over: the recognizer's front end then has heard the room just before the question. What it
@@ -98,9 +96,8 @@ export class NetworkWakeDetector {
   private readonly network: Network;
   private mel = new LogMel();
   private frames: Float32Array[] = [];
-  /** Frames made since `origin`, the sample (since listening began) where the first of them starts. */
+  /** Frames made since listening began (frame n starts at sample n * FRAME_SHIFT). */
   private framesMade = 0;
-  private origin = 0;
   /** A word heard, awaiting the audio after it and the recognizer's reading of it; and that reading, once begun. */
   private heard: { readonly score: number; readonly end: number } | undefined;
   private reading: Promise<void> | undefined;
@@ -117,7 +114,7 @@ export class NetworkWakeDetector {
   constructor(private readonly options: NetworkWakeOptions) {
     this.wakeWord = options.model.word;
     this.network = networkOf(options.model);
-    this.peaks = new PeakPicker(options.threshold ?? options.model.threshold, options.model.steps ?? 1);
+    this.peaks = new PeakPicker(options.model.threshold, options.model.steps ?? 1);
   }
 
   onWake(handler: (wake: { readonly after: Int16Array }) => void): void {
@@ -154,20 +151,15 @@ export class NetworkWakeDetector {
     }
   }
 
+  /** Listens afresh: nothing heard before counts. */
   listenAgain(): void {
     if (this.closed) return;
     this.listening = true;
     this.audio.clear();
-    this.freshFeatures();
-  }
-
-  /** Features from the next sample on; nothing heard before counts. */
-  private freshFeatures(): void {
     this.epoch++;
     this.mel = new LogMel();
     this.frames = [];
     this.framesMade = 0;
-    this.origin = this.audio.accepted;
     this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps);
     this.heard = undefined;
     this.reading = undefined;
@@ -181,8 +173,8 @@ export class NetworkWakeDetector {
     const score = scoreOf(this.network, windowInput(this.frames, this.frames.length, this.input));
     const peak = this.peaks.next(score, this.framesMade);
     if (!peak) return;
-    // Frame n starts n * FRAME_SHIFT samples after the origin, as the network was taught (dataset.ts).
-    const end = this.origin + Math.max(0, (peak.frame - PEAK_AFTER_END_FRAMES) * FRAME_SHIFT);
+    // As the network was taught (dataset.ts), a window ending at frame n ends at sample n * FRAME_SHIFT.
+    const end = Math.max(0, (peak.frame - PEAK_AFTER_END_FRAMES) * FRAME_SHIFT);
     if (this.options.read) this.heard = { score: peak.score, end };
     else this.woke({ score: peak.score, end });
   }
