@@ -26,7 +26,7 @@ import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
-import { type Reading, transcribe } from "../local-runner/recognizers/types.js";
+import { type Reading, warmUp } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
@@ -63,6 +63,10 @@ const options = new Command()
     "with the network: wake on its score alone, without the recognizer's second opinion",
   )
   .option("--wake-model <file>", "the network's weights (the shipped ones by default)")
+  .option(
+    "--no-warm",
+    "with the network: the recognizer does not hear the second before the word's end before the question",
+  )
   .option("--no-trials", "only count false wakes in the other talk (no wake trials)")
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
@@ -86,6 +90,7 @@ const options = new Command()
     noiseDbfs: number;
     detector: "network" | "spotter";
     wakeModel?: string;
+    warm: boolean;
   }>();
 
 interface Split {
@@ -273,16 +278,10 @@ function detectorFor(recognizer: ReturnType<typeof createRecognizer>, candidates
     return new WakeWordDetector(recordedConfirmation(recognizer, candidates));
   const model = wakeModelFor("samantha", options.wakeModel);
   if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
-  let readings: readonly Reading[] = [];
   return new NetworkWakeDetector({
     model,
-    read: async (audio) => {
-      readings = (await transcribe(recognizer, audio)).readings;
-    },
-    observe: ({ score, end }) => {
-      candidates.push({ ...candidateOf(readings, true), score, end });
-      readings = [];
-    },
+    warm: options.warm ? (audio) => warmUp(recognizer, audio) : undefined,
+    observe: ({ score, end }) => candidates.push({ ...candidateOf([], true), score, end }),
   });
 }
 
@@ -582,7 +581,7 @@ function detectorOf(report: Parameters<typeof markdownOf>[0]): string {
     return (
       "`listen --wake`'s wake-word network (local-runner/wake: log mel features, a network trained by " +
       `\`npm run train:wake\` on synthesized speech; the word heard at a score of ${report.network.threshold}, ` +
-      `${report.network.steps} time(s) in a row, the recognizer reading the audio around it before the question` +
+      `${report.network.steps} time(s) in a row, the recognizer hearing the second before the word's end before the question` +
       `; weights ${report.network.weights})`
     );
   return (
@@ -655,7 +654,7 @@ function markdownOf(report: {
     const heard = `- ${result.split}: voices ${result.voices.join(", ")}; talkers ${result.talkers.join(", ")}; texts ${result.texts.join(", ")} and the answers; word alone ${percent(result.byKind.alone?.missRate ?? 0)} missed, same breath ${percent(result.byKind["same breath"]?.missRate ?? 0)} missed; `;
     lines.push(
       report.network
-        ? `${heard}the network ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s (the recognizer's reading of each word heard included); the false wakes came in the talk of ${[...new Set(woke.map((candidate) => candidate.during?.voice))].join(", ")}.`
+        ? `${heard}the network ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s (the recognizer's warm-up on each word heard included); the false wakes came in the talk of ${[...new Set(woke.map((candidate) => candidate.during?.voice))].join(", ")}.`
         : `${heard}${result.falseWakes.turnedDown} spotted words turned down (${result.falseWakes.asked} of all spotted put to the recognizer); spotter ${result.falseWakes.cpuPerSecond.toFixed(3)} processor s per audio s; best fits in other talk ${(result.falseWakes.bestFits ?? []).join(", ")}; of its false wakes, ${byFit} by the word's fit alone and ${woke.length - byFit} confirmed by the recognizer.`,
     );
   }

@@ -199,6 +199,42 @@ describe("wake network: the shipped detector on voices it never trained on", () 
     expect(handed.after).toEqual(audio.subarray(from, handed.accepted));
   });
 
+  it("lets the recognizer hear the second before the word's end, then wakes at once with what followed", () => {
+    const voice = "espeak:en-029+f2";
+    const audio = concatenated([
+      quiet(1500),
+      synthesize("Samantha, where was her filmed?", voice),
+      quiet(500),
+    ]);
+    const events: string[] = [];
+    let warmed: Int16Array | undefined;
+    let handed: Int16Array | undefined;
+    let accepted = 0;
+    const detector = new NetworkWakeDetector({
+      model,
+      warm: (before) => {
+        events.push(`warm at ${accepted}`);
+        warmed = before.slice();
+      },
+    });
+    detector.onWake(({ after }) => {
+      events.push(`wake at ${accepted}`);
+      handed = after.slice();
+    });
+    for (let at = 0; at < audio.length && !handed; at += 1600) {
+      const chunk = audio.subarray(at, at + 1600);
+      accepted += chunk.length;
+      detector.accept(chunk);
+    }
+    if (!warmed || !handed) throw new Error("the word was not heard");
+    // Both within the one chunk that completed the word: nothing waits for a reading.
+    expect(events).toEqual([`warm at ${accepted}`, `wake at ${accepted}`]);
+    // The second before the word's end, and from there what was heard since: one stretch, no gap, no overlap.
+    expect(warmed.length).toBe(SAMPLE_RATE);
+    const end = accepted - handed.length;
+    expect(concatenated([warmed, handed])).toEqual(audio.subarray(end - SAMPLE_RATE, accepted));
+  });
+
   it("stays asleep through talk that does not name it, words that sound like it among them", () => {
     const talk = [
       "Cassandra and Pamela took the night bus to Savannah.",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
-import { type Recognizer, transcribe } from "../local-runner/recognizers/types.js";
+import { type Recognizer, warmUp } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
@@ -267,7 +267,7 @@ onAudio("wake word: listen --wake's conversation", () => {
     network: () => {
       const model = wakeModelFor("samantha");
       if (!model) throw new Error("the shipped wake-word network is missing: npm run train:wake");
-      return new NetworkWakeDetector({ model, read: (audio) => transcribe(recognizer, audio) });
+      return new NetworkWakeDetector({ model, warm: (audio) => warmUp(recognizer, audio) });
     },
     spotter: () => new WakeWordDetector({ confirm: confirmedBy(recognizer) }),
   };

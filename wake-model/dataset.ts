@@ -273,6 +273,18 @@ export function licenseParagraphs(name: string): string[] {
     .map((paragraph) => paragraph.replace(/\s+/g, " ").trim());
 }
 
+/**
+ * Talk about the film, where "Her" is said at a sentence's start and end, after a pause or before one (as
+ * "-tha" of "Samantha" ends): the skill's answers sentence by sentence, and the questions people ask it.
+ */
+function filmSentences(): string[] {
+  const answers = answersWithoutTheName().flatMap((answer) => answer.split(/(?<=[.?!]) /));
+  const questions = faq.flatMap((entry) => entry.samples).filter((sample) => !/[{}]/.test(sample));
+  return [...answers, ...questions.map((question) => `${question[0]?.toUpperCase()}${question.slice(1)}?`)]
+    .map((sentence) => sentence.trim())
+    .filter((sentence) => sentence.length > 0 && !/samantha/i.test(sentence));
+}
+
 /** Sentences of other talk, none naming the word, each short enough for one synthesis. */
 function talkSentences(): string[] {
   const licenses = TALK_TEXTS.flatMap((name) =>
@@ -309,13 +321,17 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   const talkers: SynthVoice[] = [...voices, SLT];
   const talk: { voice: SynthVoice; said: Int16Array }[] = [];
   const answerSet = new Set(answersWithoutTheName());
+  const film = filmSentences();
+  const answerSentences = new Set([...answerSet].flatMap((answer) => answer.split(/(?<=[.?!]) /)));
   let talkSamples = 0;
   for (let index = 0; talkSamples < options.talkMinutes * 60 * SAMPLE_RATE; index++) {
     const voice = talkers[index % talkers.length] as SynthVoice;
-    let text = pick(sentences);
+    // Of every seven sentences, one has a soundalike of the word, two talk about the film, four are other talk.
+    const kind = index % 7;
+    let text = kind === 0 ? pick(SOUNDALIKES) : kind <= 2 ? pick(film) : pick(sentences);
     // listen's own voice reads no answers here: bench:wake's held-out talk has it read them.
-    while (voice === SLT && answerSet.has(text)) text = pick(sentences);
-    const said = spoken(index % 7 === 0 ? pick(SOUNDALIKES) : text, voice);
+    while (voice === SLT && (answerSet.has(text) || answerSentences.has(text))) text = pick(sentences);
+    const said = spoken(text, voice);
     if (said.length === 0) continue;
     talk.push({ voice, said });
     talkSamples += said.length;

@@ -12,20 +12,16 @@ export class KeptAudio {
 
   constructor(private readonly keptMs: number) {}
 
-  /**
-   * Keeps `chunk` (as it is: copy it first if its buffer will be reused) and drops the oldest audio beyond
-   * keptMs, but none from `neededFrom` (a position, as `accepted` counts) on.
-   */
-  add(chunk: Int16Array, neededFrom = Number.POSITIVE_INFINITY): void {
+  /** Keeps `chunk` (as it is: copy it first if its buffer will be reused) and drops the oldest audio beyond keptMs. */
+  add(chunk: Int16Array): void {
     this.chunks.push(chunk);
     this.samples += chunk.length;
     this.accepted += chunk.length;
     const limit = (this.keptMs * SAMPLE_RATE) / 1000;
     for (;;) {
       const oldest = this.chunks[0];
-      const first = this.accepted - this.samples;
       if (this.chunks.length <= 1 || oldest === undefined) break;
-      if (this.samples - oldest.length < limit || first + oldest.length > neededFrom) break;
+      if (this.samples - oldest.length < limit) break;
       this.chunks.shift();
       this.samples -= oldest.length;
     }

@@ -16,7 +16,7 @@ import { DEFAULT_WAKE_WORD, type HeardOverAnswer } from "../barge-in.js";
 import { herFaq } from "../command-hint.js";
 import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
-import { type Recognizer, RecognizerUnavailable, transcribe } from "../recognizers/types.js";
+import { type Recognizer, RecognizerUnavailable, transcribe, warmUp } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
 import type { PlayedChunk } from "../speech-out/pcm-player.js";
 import {
@@ -345,7 +345,7 @@ async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) 
   // a word with no network.
   const { NetworkWakeDetector, wakeModelFor } = await import("../wake/network-detector.js");
   const model = wakeModelFor(options.wakeWord ?? DEFAULT_WAKE_WORD);
-  if (model) return new NetworkWakeDetector({ model, read: (audio) => transcribe(recognizer, audio) });
+  if (model) return new NetworkWakeDetector({ model, warm: (audio) => warmUp(recognizer, audio) });
   const { confirmedBy, UnknownWakeWord, WakeWordDetector } = await import("../wake-word.js");
   try {
     const detector = new WakeWordDetector({

@@ -78,6 +78,16 @@ export function transcribe(
   return stream.finish();
 }
 
+/**
+ * Has the recognizer hear audio that came just before the next utterance, at once, without waiting for its
+ * reading: its front end's noise estimate and level, and the decoders' running mean of the audio, then
+ * follow the room as it is just before that utterance (the second before a wake word's end, say, before
+ * the question after it). Engines that decode on other threads do it in order, before the next stream.
+ */
+export function warmUp(recognizer: Recognizer, pcm: Int16Array, chunkSamples = 4000): void {
+  transcribe(recognizer, pcm, chunkSamples).catch(() => undefined);
+}
+
 export class RecognizerUnavailable extends Error {
   override readonly name = "RecognizerUnavailable";
 }

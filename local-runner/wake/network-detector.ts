@@ -44,19 +44,18 @@ export function wakeModelFor(word: string, file?: string): WakeModelFile | undef
 export interface NetworkWakeOptions {
   readonly model: WakeModelFile;
   /**
-   * Reads the audio around each word heard (from a second before its end to READ_AFTER_MS after) before the
-   * wake is handed over: the recognizer's front end then has heard the room just before the question. What it
-   * reads decides nothing: on bench:wake's held-out voices, turning a word down where the recognizer clearly
-   * read other words turned down 9 of 162 true words and none of the false ones (docs/voice.md).
+   * Given the second of audio before each word's end as the word is heard, just before the wake is handed
+   * over: the recognizer hears it first (recognizers/types.ts's warmUp), so that its front end and decoders
+   * have heard the room just before the question, which follows at once. Without it, babble questions were
+   * answered 17% of the time instead of 41% (docs/voice.md).
    */
-  readonly read?: (audio: Int16Array) => Promise<unknown>;
+  readonly warm?: (audio: Int16Array) => void;
   /** Told every word the network heard (each wakes): its peak score, and where it ended (samples since listening began). */
   readonly observe?: (heard: { readonly score: number; readonly end: number }) => void;
 }
 
-/** Audio around a word read by the recognizer: from this long before its end to this long after. */
-const READ_BEFORE_MS = 1000;
-const READ_AFTER_MS = 300;
+/** Audio the recognizer hears before a question said after the word: this long, up to the word's end. */
+const WARM_MS = 1000;
 
 /**
  * Where the word ends, from the network's scores one after another: once `steps` scores in a row reach the
@@ -98,11 +97,6 @@ export class NetworkWakeDetector {
   private frames: Float32Array[] = [];
   /** Frames made since listening began (frame n starts at sample n * FRAME_SHIFT). */
   private framesMade = 0;
-  /** A word heard, awaiting the audio after it and the recognizer's reading of it; and that reading, once begun. */
-  private heard: { readonly score: number; readonly end: number } | undefined;
-  private reading: Promise<void> | undefined;
-  /** Counts fresh starts, so a reading begun before one does not wake after it. */
-  private epoch = 0;
   private readonly input = new Float32Array(INPUTS);
   private peaks: PeakPicker;
   private listening = true;
@@ -125,29 +119,22 @@ export class NetworkWakeDetector {
     return Promise.resolve();
   }
 
-  /** Resolves once everything accepted has been scored, and any word heard in it read. */
+  /** Resolves once everything accepted has been scored: at once, since scoring is done as audio comes. */
   searched(): Promise<void> {
-    return this.reading ?? Promise.resolve();
+    return Promise.resolve();
   }
 
   accept(chunk: Int16Array): void {
     if (this.closed) return;
-    // A copy: the microphone may reuse its buffer, and this audio is handed over as the question. While a
-    // word heard is being read, everything from a second before it is kept, however long the reading takes.
-    const neededFrom = this.heard ? this.heard.end - (READ_BEFORE_MS * SAMPLE_RATE) / 1000 : undefined;
-    this.audio.add(chunk.slice(), neededFrom);
+    // A copy: the microphone may reuse its buffer, and this audio is handed over as the question.
+    this.audio.add(chunk.slice());
     if (!this.listening) return;
-    if (this.heard) {
-      if (!this.reading && this.audio.accepted >= this.heard.end + (READ_AFTER_MS * SAMPLE_RATE) / 1000)
-        this.read(this.heard);
-      return;
-    }
     for (const frame of this.mel.push(chunk)) {
       this.frames.push(frame);
       this.framesMade++;
       if (this.frames.length > WINDOW_FRAMES + PEAK_WAIT_FRAMES) this.frames.shift();
       if (this.framesMade % SCORE_STRIDE === 0 && this.frames.length >= WINDOW_FRAMES) this.score();
-      if (!this.listening || this.heard) return;
+      if (!this.listening) return;
     }
   }
 
@@ -156,13 +143,10 @@ export class NetworkWakeDetector {
     if (this.closed) return;
     this.listening = true;
     this.audio.clear();
-    this.epoch++;
     this.mel = new LogMel();
     this.frames = [];
     this.framesMade = 0;
     this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps);
-    this.heard = undefined;
-    this.reading = undefined;
   }
 
   close(): void {
@@ -175,31 +159,9 @@ export class NetworkWakeDetector {
     if (!peak) return;
     // As the network was taught (dataset.ts), a window ending at frame n ends at sample n * FRAME_SHIFT.
     const end = Math.max(0, (peak.frame - PEAK_AFTER_END_FRAMES) * FRAME_SHIFT);
-    if (this.options.read) this.heard = { score: peak.score, end };
-    else this.woke({ score: peak.score, end });
-  }
-
-  /** Has the recognizer read the audio around the word heard, then wakes. */
-  private read(heard: { readonly score: number; readonly end: number }): void {
-    const { read } = this.options;
-    if (!read) return;
-    const { epoch } = this;
-    const clip = this.audio.between(
-      heard.end - (READ_BEFORE_MS * SAMPLE_RATE) / 1000,
-      heard.end + (READ_AFTER_MS * SAMPLE_RATE) / 1000,
-    );
-    this.reading = read(clip)
-      .catch(() => undefined)
-      .then(() => {
-        if (!this.closed && epoch === this.epoch) this.woke(heard);
-      });
-  }
-
-  private woke(heard: { readonly score: number; readonly end: number }): void {
-    this.options.observe?.(heard);
+    this.options.warm?.(this.audio.between(end - (WARM_MS * SAMPLE_RATE) / 1000, end));
+    this.options.observe?.({ score: peak.score, end });
     this.listening = false;
-    this.heard = undefined;
-    this.reading = undefined;
-    this.wakeHandler({ after: this.audio.between(heard.end, this.audio.accepted) });
+    this.wakeHandler({ after: this.audio.between(end, this.audio.accepted) });
   }
 }
