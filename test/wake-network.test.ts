@@ -7,7 +7,7 @@ import {
   fileOf,
   INPUTS,
   type Network,
-  networkOf,
+  networksOf,
   scoreOf,
   WINDOW_FRAMES,
   windowInput,
@@ -94,12 +94,25 @@ describe("wake network: the network and its training", () => {
     expect(checked).toBe(6 * 5 + 5 + 5 * 3 + 3 + 3 + 1);
   });
 
+  it("scores several networks by their mean output, so that one network's alarm alone is damped", () => {
+    const [a, b] = [newNetwork([INPUTS, 4, 1], seeded(3)), newNetwork([INPUTS, 4, 1], seeded(4))];
+    const input = Float32Array.from({ length: INPUTS }, (_, i) => Math.cos(i / 7));
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const [alone, other] = [scoreOf(a, input), scoreOf(b, input)];
+    const together = scoreOf([a, b], input);
+    expect(logit(together)).toBeCloseTo((logit(alone) + logit(other)) / 2, 4);
+    expect(together).toBeLessThanOrEqual(Math.max(alone, other));
+    expect(together).toBeGreaterThanOrEqual(Math.min(alone, other));
+    const file = JSON.parse(JSON.stringify(fileOf([a, b], "samantha", { threshold: 0.9, steps: 2 }, {})));
+    expect(scoreOf(networksOf(file), input)).toBe(together);
+  });
+
   it("keeps its weights exactly through the model file", () => {
     const network = newNetwork([INPUTS, 4, 1], seeded(3));
-    const file = JSON.parse(JSON.stringify(fileOf(network, "samantha", { threshold: 0.9, steps: 2 }, {})));
+    const file = JSON.parse(JSON.stringify(fileOf([network], "samantha", { threshold: 0.9, steps: 2 }, {})));
     const input = Float32Array.from({ length: INPUTS }, (_, i) => Math.sin(i));
-    expect(scoreOf(networkOf(file), input)).toBe(scoreOf(network, input));
-    expect(() => networkOf({ ...file, bands: 40 })).toThrow(/npm run train:wake/);
+    expect(scoreOf(networksOf(file), input)).toBe(scoreOf(network, input));
+    expect(() => networksOf({ ...file, bands: 40 })).toThrow(/npm run train:wake/);
   });
 
   it("takes the word as heard after enough scores in a row reach the threshold, at the best of them", () => {

@@ -4,6 +4,8 @@
  *
  *   npm run train:wake                         about 30 minutes; writes local-runner/wake/samantha.json
  *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
+ *   npm run train:wake -- --examples FILE --seed 2 --out b.json      another network on the same examples
+ *   npm run train:wake -- --examples FILE --combine a.json,b.json     one model of both, its setting chosen again
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
@@ -15,8 +17,9 @@ import {
   INPUTS,
   type Layer,
   type Network,
-  networkOf,
+  networksOf,
   scoreOf,
+  type WakeModelFile,
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
@@ -126,7 +129,11 @@ export function backpropagate(
   return -weight * (label * Math.log(clipped) + (1 - label) * Math.log(1 - clipped));
 }
 
-export function scoreExample(network: Network, example: Example, input = new Float32Array(INPUTS)): number {
+export function scoreExample(
+  network: Network | readonly Network[],
+  example: Example,
+  input = new Float32Array(INPUTS),
+): number {
   return scoreOf(network, windowInput(example.clip.frames, example.end, input));
 }
 
@@ -235,7 +242,10 @@ export function train(network: Network, examples: readonly Example[], options: T
 const REFRACTORY_FRAMES = 100;
 
 /** The network's score of every window of `clip` it would hear listening (every SCORE_STRIDE frames). */
-export function scoresOf(network: Network, clip: Clip): { readonly end: number; readonly score: number }[] {
+export function scoresOf(
+  network: Network | readonly Network[],
+  clip: Clip,
+): { readonly end: number; readonly score: number }[] {
   const input = new Float32Array(INPUTS);
   const scores = [];
   for (let end = WINDOW_FRAMES; end <= clip.frames.length; end += SCORE_STRIDE)
@@ -326,6 +336,10 @@ if (isMain) {
     .option("--hidden <sizes>", "hidden layer sizes, comma-separated", "64,32")
     .option("--decay <rate>", "L2 weight decay", Number, 1e-3)
     .option("--weights <file>", "start from these weights (with --epochs 0: only choose the threshold again)")
+    .option(
+      "--combine <files>",
+      "no training: one model of the networks in these files (comma-separated), their scores averaged, its setting chosen on the validation voices",
+    )
     .option("--examples <file>", "keep the synthesized examples there, or read them from there if it exists")
     .option("--seed <n>", "for repeatable training", Number, 1)
     .option("--out <file>", "where the weights go", "local-runner/wake/samantha.json")
@@ -341,6 +355,7 @@ if (isMain) {
       out: string;
       examples?: string;
       weights?: string;
+      combine?: string;
     }>();
   const started = Date.now();
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
@@ -364,19 +379,26 @@ if (isMain) {
     `${trainClips.length} training clips (${examples.filter((e) => e.label === 1).length} positive windows, ${examples.filter((e) => e.label === 0).length} negative), ${validation.length} validation clips`,
   );
   const sizes = [INPUTS, ...options.hidden.split(",").map(Number), 1];
-  const network = options.weights
-    ? networkOf(JSON.parse(readFileSync(options.weights, "utf8")))
-    : newNetwork(sizes, seeded(options.seed));
-  train(network, examples, {
-    epochs: options.epochs,
-    batch: 64,
-    rate: 1e-3,
-    negativesPerPositive: 4,
-    seed: options.seed,
-    decay: options.decay,
-    log,
-  });
-  const scored = validation.map((clip) => ({ clip, scores: scoresOf(network, clip) }));
+  const modelFile = (file: string) => JSON.parse(readFileSync(file, "utf8")) as WakeModelFile;
+  const combined = options.combine?.split(",").map(modelFile);
+  let networks: Network[];
+  if (combined) networks = combined.flatMap(networksOf);
+  else {
+    const network = options.weights
+      ? (networksOf(modelFile(options.weights))[0] as Network)
+      : newNetwork(sizes, seeded(options.seed));
+    train(network, examples, {
+      epochs: options.epochs,
+      batch: 64,
+      rate: 1e-3,
+      negativesPerPositive: 4,
+      seed: options.seed,
+      decay: options.decay,
+      log,
+    });
+    networks = [network];
+  }
+  const scored = validation.map((clip) => ({ clip, scores: scoresOf(networks, clip) }));
   const results = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999].flatMap((threshold) =>
     [1, 2, 3, 4].map((steps) => measure(scored, threshold, steps)),
   );
@@ -388,16 +410,24 @@ if (isMain) {
   writeFileSync(
     options.out,
     `${JSON.stringify(
-      fileOf(network, options.word, chosen, {
-        // Trained further from --weights: how those were trained, then these epochs.
-        ...(options.weights ? { from: JSON.parse(readFileSync(options.weights, "utf8")).trained } : {}),
-        perVoice: options.perVoice,
-        talkMinutes: options.talkMinutes,
-        epochs: options.epochs,
-        sizes: network.layers.map((layer) => layer.inputs).concat(1),
-        seed: options.seed,
-        validation: results,
-      }),
+      fileOf(
+        networks,
+        options.word,
+        chosen,
+        combined
+          ? // How each network was trained, and what they scored together.
+            { members: combined.map((file) => file.trained), validation: results }
+          : {
+              // Trained further from --weights: how those were trained, then these epochs.
+              ...(options.weights ? { from: modelFile(options.weights).trained } : {}),
+              perVoice: options.perVoice,
+              talkMinutes: options.talkMinutes,
+              epochs: options.epochs,
+              sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
+              seed: options.seed,
+              validation: results,
+            },
+      ),
     )}\n`,
   );
   log(`wrote ${options.out} (threshold ${chosen.threshold}, ${chosen.steps} in a row)`);

@@ -12,7 +12,7 @@ import { FRAME_SHIFT, LogMel } from "./log-mel.js";
 import {
   INPUTS,
   type Network,
-  networkOf,
+  networksOf,
   scoreOf,
   type WakeModelFile,
   WINDOW_FRAMES,
@@ -92,7 +92,7 @@ export class PeakPicker {
 
 export class NetworkWakeDetector {
   readonly wakeWord: string;
-  private readonly network: Network;
+  private readonly networks: readonly Network[];
   private mel = new LogMel();
   private frames: Float32Array[] = [];
   /** Frames made since listening began (frame n starts at sample n * FRAME_SHIFT). */
@@ -107,7 +107,7 @@ export class NetworkWakeDetector {
 
   constructor(private readonly options: NetworkWakeOptions) {
     this.wakeWord = options.model.word;
-    this.network = networkOf(options.model);
+    this.networks = networksOf(options.model);
     this.peaks = new PeakPicker(options.model.threshold, options.model.steps ?? 1);
   }
 
@@ -154,7 +154,7 @@ export class NetworkWakeDetector {
   }
 
   private score(): void {
-    const score = scoreOf(this.network, windowInput(this.frames, this.frames.length, this.input));
+    const score = scoreOf(this.networks, windowInput(this.frames, this.frames.length, this.input));
     const peak = this.peaks.next(score, this.framesMade);
     if (!peak) return;
     // As the network was taught (dataset.ts), a window ending at frame n ends at sample n * FRAME_SHIFT.

@@ -23,18 +23,24 @@ export interface Network {
   readonly layers: readonly Layer[];
 }
 
-/** What `npm run train:wake` writes: the network, the word it hears, and how it was made and measured. */
+/** One layer as the model file holds it: its weights and biases as base64 float32. */
+interface LayerFile {
+  readonly inputs: number;
+  readonly outputs: number;
+  readonly weights: string;
+  readonly biases: string;
+}
+
+/**
+ * What `npm run train:wake` writes: the networks (one, or several trained apart whose scores are averaged),
+ * the word they hear, and how they were made and measured.
+ */
 export interface WakeModelFile {
   readonly word: string;
   readonly windowFrames: number;
   readonly pooled: number;
   readonly bands: number;
-  readonly layers: readonly {
-    readonly inputs: number;
-    readonly outputs: number;
-    readonly weights: string;
-    readonly biases: string;
-  }[];
+  readonly networks: readonly { readonly layers: readonly LayerFile[] }[];
   /** The score at or above which the word is taken as said, `steps` times in a row (30 ms apart). */
   readonly threshold: number;
   readonly steps?: number;
@@ -49,23 +55,28 @@ const floats = (base64: string) => {
 const base64 = (values: Float32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
 
-export function networkOf(file: WakeModelFile): Network {
-  if (file.windowFrames !== WINDOW_FRAMES || file.pooled !== POOLED || file.bands !== MEL_BANDS)
+export function networksOf(file: WakeModelFile): Network[] {
+  if (
+    file.windowFrames !== WINDOW_FRAMES ||
+    file.pooled !== POOLED ||
+    file.bands !== MEL_BANDS ||
+    !Array.isArray(file.networks)
+  )
     throw new Error(
-      `the wake-word model hears ${file.windowFrames} frames of ${file.bands} bands, not ${WINDOW_FRAMES} of ${MEL_BANDS}: train it again with npm run train:wake`,
+      `the wake-word model is not one this version reads (it hears ${file.windowFrames} frames of ${file.bands} bands, not ${WINDOW_FRAMES} of ${MEL_BANDS}): train it again with npm run train:wake`,
     );
-  return {
-    layers: file.layers.map((layer) => ({
+  return file.networks.map((network: WakeModelFile["networks"][number]) => ({
+    layers: network.layers.map((layer: LayerFile) => ({
       inputs: layer.inputs,
       outputs: layer.outputs,
       weights: floats(layer.weights),
       biases: floats(layer.biases),
     })),
-  };
+  }));
 }
 
 export function fileOf(
-  network: Network,
+  networks: readonly Network[],
   word: string,
   { threshold, steps }: { readonly threshold: number; readonly steps: number },
   trained: Record<string, unknown>,
@@ -76,11 +87,13 @@ export function fileOf(
     windowFrames: WINDOW_FRAMES,
     pooled: POOLED,
     bands: MEL_BANDS,
-    layers: network.layers.map((layer) => ({
-      inputs: layer.inputs,
-      outputs: layer.outputs,
-      weights: base64(layer.weights),
-      biases: base64(layer.biases),
+    networks: networks.map((network) => ({
+      layers: network.layers.map((layer) => ({
+        inputs: layer.inputs,
+        outputs: layer.outputs,
+        weights: base64(layer.weights),
+        biases: base64(layer.biases),
+      })),
     })),
     threshold,
     trained,
@@ -132,9 +145,19 @@ export function activations(network: Network, input: Float32Array): Float32Array
   return outputs;
 }
 
-/** How likely the window holds the word's end, 0 to 1. */
-export function scoreOf(network: Network, input: Float32Array): number {
+/** The network's output before the logistic. */
+function logitOf(network: Network, input: Float32Array): number {
   const outputs = activations(network, input);
-  const logit = (outputs[outputs.length - 1] as Float32Array)[0] as number;
-  return 1 / (1 + Math.exp(-logit));
+  return (outputs[outputs.length - 1] as Float32Array)[0] as number;
+}
+
+/**
+ * How likely the window holds the word's end, 0 to 1: the logistic of the networks' mean output, so that
+ * networks trained apart must agree (their false alarms seldom coincide).
+ */
+export function scoreOf(networks: Network | readonly Network[], input: Float32Array): number {
+  const all = "layers" in networks ? [networks] : networks;
+  let sum = 0;
+  for (const network of all) sum += logitOf(network, input);
+  return 1 / (1 + Math.exp(-sum / all.length));
 }
