@@ -22,7 +22,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command } from "commander";
 import { interactionModelFor } from "../interaction-model/index.js";
-import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
+import { type NoiseKind, withNoise, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { intentOf, type Turn } from "../local-runner/conversation.js";
 import { createRecognizer } from "../local-runner/recognizers/select.js";
@@ -389,7 +389,12 @@ async function trial(
       ? concatenated([synthesize("Samantha.", voice), silence(1200), synthesize(`${question}?`, voice)])
       : synthesize(`Samantha, ${question}?`, voice);
   const spoken = concatenated([silence(400), said, silence(1500)]);
-  const heard = concatenated([lead, condition.noise ? withNoise(spoken, condition.noise, 10, seed) : spoken]);
+  // 10 dB under the words themselves, as bench:conversation sets it (over the whole, the pauses around the
+  // words would put the noise 2 to 4 dB lower).
+  const heard = concatenated([
+    lead,
+    condition.noise ? withNoiseUnderSpeech(spoken, condition.noise, 10, seed) : spoken,
+  ]);
   const candidates: Candidate[] = [];
   const detector = detectorFor(recognizer, candidates);
   await detector.ready();

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { cachedFiles } from "../recognizers/model-cache.js";
 import { type SynthVoice, synthesize } from "../speech-out/synthesize.js";
+import { activeRms } from "./loopback.js";
 import { decodeWav, encodeWav } from "./wav.js";
 
 export type NoiseKind = "pink" | "white" | "babble";
@@ -34,6 +35,22 @@ export function withNoise(speech: Int16Array, kind: NoiseKind, snrDb: number, se
   return Int16Array.from(speech, (sample, i) =>
     Math.max(-32768, Math.min(32767, Math.round(sample + scale * (noise[i] as number)))),
   );
+}
+
+/**
+ * Speech mixed with noise at snrDb over the speech itself, its pauses left out (activeRms: the samples
+ * louder than a whisper). For audio that holds silence around the words (a pause, "Samantha", a pause, a
+ * question), where withNoise's ratio over the whole would put the noise lower the more silence there is.
+ */
+export function withNoiseUnderSpeech(
+  audio: Int16Array,
+  kind: NoiseKind,
+  snrDb: number,
+  seed: number,
+): Int16Array {
+  const [all, active] = [power(audio), activeRms(audio) ** 2];
+  if (all === 0 || active === 0) return audio.slice();
+  return withNoise(audio, kind, snrDb + 10 * Math.log10(all / active), seed);
 }
 
 /** Uniform in -0.5..0.5 from a linear congruential generator: the same stream for the same seed everywhere. */
