@@ -130,7 +130,7 @@ describe("wake network: the network and its training", () => {
     expect(picked(1, [0.1, 0.97, 0.1])).toEqual([{ score: 0.97, frame: 3 }]);
   });
 
-  it("chooses the setting with no false firings on its validation voices, then the fewest misses", () => {
+  it("chooses the setting that fires falsely least on its validation voices while missing at most 5% of the words", () => {
     const setting = (threshold: number, steps: number, missed: number, falseFirings: number) => ({
       threshold,
       steps,
@@ -142,11 +142,14 @@ describe("wake network: the network and its training", () => {
     const results = [
       setting(0.9, 1, 1, 4),
       setting(0.99, 1, 6, 0),
-      setting(0.95, 3, 4, 0),
-      setting(0.98, 2, 4, 0),
+      setting(0.95, 3, 4, 1),
+      setting(0.98, 2, 5, 1),
+      setting(0.97, 2, 4, 1),
     ];
-    expect(chosenSetting(results)).toMatchObject({ threshold: 0.98, steps: 2 });
-    expect(chosenSetting([setting(0.9, 1, 1, 4), setting(0.99, 1, 6, 2)])).toMatchObject({ threshold: 0.99 });
+    // 0.99 misses 6 of 100, over the budget; of those with one false firing, the fewest misses, shortest run.
+    expect(chosenSetting(results)).toMatchObject({ threshold: 0.97, steps: 2 });
+    // Every setting over the budget: the fewest misses.
+    expect(chosenSetting([setting(0.9, 1, 8, 4), setting(0.99, 1, 6, 2)])).toMatchObject({ threshold: 0.99 });
   });
 
   it("finds where a sentence ending in the word stops speaking", () => {

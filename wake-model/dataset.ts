@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { withNoise } from "../local-runner/audio/noise.js";
+import { activeRms } from "../local-runner/audio/loopback.js";
+import { withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { resample } from "../local-runner/audio/resample.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
@@ -76,11 +77,35 @@ const ESPEAK_ACCENTS = ["en-us", "en-gb-x-gbcwmd"];
 const OTHER_ACCENTS = ["de", "fr", "es", "it", "nl", "pt", "pl", "sv"];
 const OTHER_ACCENT_VARIANTS = ["m1", "f5", "Alex", "Annie", "klatt", "max", "linda", "ed"];
 
-/** Voices saying the word: espeak-ng's, and the tuning split's flite SLT and AWB and festival's KAL. */
+/**
+ * Festival's voices made from recordings of people (diphones, clusters, HTS), none a bench:wake voice:
+ * American KED, and Italian, Czech, Finnish, Russian and Catalan speakers reading English by their own
+ * language's rules. Real voices, where espeak-ng's variants are one formant synthesizer's: the network then
+ * hears more kinds of throat than the synthesizers' own. Debian packages festvox-kdlpc16k,
+ * festvox-italp16k, festvox-itapc16k, festvox-czech-dita, festvox-czech-krb, festvox-czech-machac,
+ * festvox-czech-ph, festvox-suopuhe-lj, festvox-suopuhe-mv, festvox-ru and festvox-ca-ona-hts (for
+ * training only).
+ */
+export const RECORDED_VOICES: readonly SynthVoice[] = [
+  "festival:ked_diphone",
+  "festival:lp_diphone",
+  "festival:pc_diphone",
+  "festival:czech_dita",
+  "festival:czech_krb",
+  "festival:czech_machac",
+  "festival:czech_ph",
+  "festival:suo_fi_lj_diphone",
+  "festival:hy_fi_mv_diphone",
+  "festival:msu_ru_nsh_clunits",
+  "festival:upc_ca_ona_hts",
+];
+
+/** Voices saying the word: espeak-ng's, the tuning split's flite SLT and AWB and festival's KAL, and the recorded ones. */
 export const WORD_VOICES: readonly SynthVoice[] = [
   "flite:slt",
   "flite:awb",
   "festival:kal_diphone",
+  ...RECORDED_VOICES,
   ...ESPEAK_ACCENTS.flatMap((accent) =>
     ESPEAK_VARIANTS.map((variant): SynthVoice => `espeak:${accent}+${variant}`),
   ),
@@ -216,8 +241,9 @@ function narrowband(audio: Int16Array): Int16Array {
 }
 
 /**
- * What the microphone might hear of `audio` (a quarter of it narrowband): in quiet, pink noise or babble at 5 to 20 dB SNR, at a level
- * 0 to 24 dB down, over a noise floor of -70 to -50 dBFS.
+ * What the microphone might hear of `audio` (a quarter of it narrowband): in quiet, pink noise or babble at
+ * 5 to 20 dB SNR over the speech itself (its pauses left out, as bench:wake and bench:conversation set it),
+ * at a level 0 to 24 dB down, over a noise floor of -70 to -50 dBFS.
  */
 function heard(speech: Int16Array, random: () => number, talk: readonly Int16Array[]): Int16Array {
   // A quarter of it through 8 kHz sampling (a 4 kHz band), as some voices and headsets are.
@@ -225,14 +251,13 @@ function heard(speech: Int16Array, random: () => number, talk: readonly Int16Arr
   const condition = random();
   const snr = 5 + random() * 15;
   let noisy: ArrayLike<number> = audio;
-  if (condition < 0.3) noisy = withNoise(audio, "pink", snr, Math.floor(random() * 1e9));
+  if (condition < 0.3) noisy = withNoiseUnderSpeech(audio, "pink", snr, Math.floor(random() * 1e9));
   else if (condition < 0.6 && talk.length > 0) {
     const noise = babbleFrom(talk, audio.length, random);
-    let [speechPower, noisePower] = [0, 0];
-    for (let i = 0; i < audio.length; i++) {
-      speechPower += (audio[i] as number) ** 2;
-      noisePower += (noise[i] as number) ** 2;
-    }
+    let noisePower = 0;
+    for (let i = 0; i < audio.length; i++) noisePower += (noise[i] as number) ** 2;
+    noisePower /= audio.length;
+    const speechPower = activeRms(audio) ** 2;
     const scale = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snr / 10))) : 0;
     noisy = Float64Array.from(audio, (sample, i) => sample + scale * (noise[i] as number));
   }
@@ -315,10 +340,17 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   const train: Clip[] = [];
   const validation: Clip[] = [];
   const into = (voice: SynthVoice) => (isValidation(voice) ? validation : train);
+  // The recorded voices are few, and each a throat of its own: they say the word and talk three times as often.
+  const weight = (voice: SynthVoice) => (RECORDED_VOICES.includes(voice) ? 3 : 1);
+  const silent = [...voices, SLT].filter((voice) => spoken("Samantha, are you there?", voice).length === 0);
+  if (silent.length > 0)
+    throw new Error(
+      `these voices made no audio: ${silent.join(", ")}; install them (see RECORDED_VOICES in wake-model/dataset.ts for the Debian packages)`,
+    );
 
   // Other talk first: it also makes the babble.
   const sentences = talkSentences();
-  const talkers: SynthVoice[] = [...voices, SLT];
+  const talkers: SynthVoice[] = [...voices.flatMap((voice) => Array(weight(voice)).fill(voice)), SLT];
   const talk: { voice: SynthVoice; said: Int16Array }[] = [];
   const answerSet = new Set(answersWithoutTheName());
   const film = filmSentences();
@@ -353,7 +385,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
 
   // The word, said by each voice in several settings.
   for (const voice of voices) {
-    for (let saying = 0; saying < options.perVoice; saying++) {
+    for (let saying = 0; saying < options.perVoice * weight(voice); saying++) {
       const before = pick(BEFORE);
       const after = pick(AFTER);
       const word = options.word[0]?.toUpperCase() + options.word.slice(1);
