@@ -329,14 +329,11 @@ export const MISS_BUDGET = 0.05;
  */
 export function chosenSetting(results: readonly Measured[]): Measured {
   const withinBudget = results.filter((result) => result.missed <= MISS_BUDGET * result.words);
-  const ranked = [...(withinBudget.length > 0 ? withinBudget : results)].sort(
-    (a, b) =>
-      (withinBudget.length > 0 ? a.falseFirings - b.falseFirings : 0) ||
-      a.missed - b.missed ||
-      a.falseFirings - b.falseFirings ||
-      a.steps - b.steps ||
-      a.threshold - b.threshold,
-  );
+  const tie = (a: Measured, b: Measured) => a.steps - b.steps || a.threshold - b.threshold;
+  const ranked =
+    withinBudget.length > 0
+      ? withinBudget.sort((a, b) => a.falseFirings - b.falseFirings || a.missed - b.missed || tie(a, b))
+      : [...results].sort((a, b) => a.missed - b.missed || a.falseFirings - b.falseFirings || tie(a, b));
   return ranked[0] as Measured;
 }
 
