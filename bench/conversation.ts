@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError } from "commander";
 import { activeRms } from "../local-runner/audio/loopback.js";
-import { type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
+import { type NoiseKind, withNoise, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { concatenated } from "../local-runner/audio/wav.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { defaultVoice } from "../local-runner/speech-out/speaker.js";
@@ -83,6 +83,7 @@ import {
   type WelcomeRecord,
   wakesIn,
 } from "./conversation-report.js";
+import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
 
 const root = join(import.meta.dirname, "..");
 const CLI = join(root, "bin", "her-faq.js");
@@ -445,6 +446,31 @@ async function readyAgain(
     () => listen.ended,
     50,
   );
+}
+
+/**
+ * Once the speaker has made no sound for `ms` (or `timeoutMs` passed): a wake trial then begins in a quiet
+ * room, not over the end of the goodbye before it, which listen's echo canceller is still taking out.
+ */
+async function speakerQuiet(speaker: Device, ms: number, timeoutMs: number): Promise<void> {
+  const quietSamples = (ms * RATE) / 1000;
+  try {
+    await waitUntil(
+      "the speaker to go quiet",
+      timeoutMs,
+      () => {
+        const { pcm } = speaker.recording;
+        return pcm.length >= quietSamples &&
+          lastSoundOf(pcm, pcm.length - quietSamples, pcm.length, speaker.thresholdDb, RATE) === undefined
+          ? true
+          : undefined;
+      },
+      () => undefined,
+      50,
+    );
+  } catch (error) {
+    if (error instanceof BenchAborted) throw error;
+  }
 }
 
 /** With --wake: the time of listen's first status (listening, or waiting) after its first answer from event `from`. */
@@ -970,6 +996,8 @@ const TALKERS: readonly SynthVoice[] = [
 ];
 const LICENSES = "/usr/share/common-licenses";
 const TALK_TEXTS = ["GPL-3", "GPL-2", "LGPL-2.1", "GFDL-1.3"];
+/** Every this many stretches of talk, one is a short saying (bench/short-sayings.ts) after a quiet spell. */
+const SHORT_EVERY = 6;
 /** A stretch of talk read at once: a few sentences, so the talk can pause between them after a wake. */
 const TALK_CHARS = 300;
 /** The noise under the wake trials' words in their noisy condition, by voice and repeat, and its level. */
@@ -978,13 +1006,15 @@ const WAKE_SNR_DB = 10;
 /** Noise starts this long before each word said in it, as a room's noise would. */
 const NOISE_LEAD_MS = 300;
 
-/** Speech with noise under it at WAKE_SNR_DB (over the speech itself), from NOISE_LEAD_MS before it. */
+/**
+ * Speech with noise under it at WAKE_SNR_DB (over the speech itself, its pauses left out, as bench:wake and
+ * the training set it), from NOISE_LEAD_MS before it.
+ */
 function inNoise(speech: Int16Array, kind: NoiseKind | undefined, seed: number): Int16Array {
   if (!kind) return speech;
   const padded = new Int16Array((RATE * NOISE_LEAD_MS) / 1000 + speech.length);
   padded.set(speech, padded.length - speech.length);
-  // withNoise sets the ratio over all it is given: the lead's silence is made up for.
-  return withNoise(padded, kind, WAKE_SNR_DB + 10 * Math.log10(speech.length / padded.length), seed);
+  return withNoiseUnderSpeech(padded, kind, WAKE_SNR_DB, seed);
 }
 
 /** Runs of whole sentences up to about TALK_CHARS characters each. */
@@ -1014,7 +1044,7 @@ interface TalkStretch {
 /**
  * At least `minutes` of other talk: a stretch of the skill's answers (without the sentences naming Samantha,
  * which would be true wakes) for every three of license text, read by the talkers in turn, one in four under
- * babble at 10 dB.
+ * babble at 10 dB; every sixth a short saying after a quiet spell instead.
  */
 function synthesizeTalk(minutes: number): TalkStretch[] {
   const answers = faq.flatMap((entry) =>
@@ -1035,15 +1065,19 @@ function synthesizeTalk(minutes: number): TalkStretch[] {
   let reported = 0;
   for (let index = 0; samples < minutes * 60 * RATE; index++) {
     if (abort.signal.aborted) throw new BenchAborted("stopped by Ctrl-C");
-    const text =
-      index % 4 === 0
+    // After every five stretches, a short saying after a quiet spell.
+    const short = index % SHORT_EVERY === SHORT_EVERY - 1;
+    const text = short
+      ? (SHORT_SAYINGS[Math.floor(index / SHORT_EVERY) % SHORT_SAYINGS.length] as string)
+      : index % 4 === 0
         ? (answers[(index / 4) % answers.length] as string)
         : (licenses[(index - Math.ceil(index / 4)) % licenses.length] as string);
     const voice = TALKERS[index % TALKERS.length] as SynthVoice;
-    const babble = index % 8 === 3 || index % 8 === 4;
+    const babble = !short && (index % 8 === 3 || index % 8 === 4);
     const speech = trimSilence(synthesize(text, voice), RATE);
     const pcm = babble ? withNoise(speech, "babble", WAKE_SNR_DB, index) : speech;
-    talk.push({ text, voice, babble, pcm, gapMs: 300 + (index % 5) * 200 });
+    const beforeShort = (index + 1) % SHORT_EVERY === SHORT_EVERY - 1;
+    talk.push({ text, voice, babble, pcm, gapMs: beforeShort ? SHORT_PAUSE_MS : 300 + (index % 5) * 200 });
     samples += pcm.length;
     if (samples - reported >= 5 * 60 * RATE) {
       reported = samples;
@@ -1501,6 +1535,7 @@ async function measure(children: Children): Promise<ConversationRun> {
       };
       for (const [index, speech] of wakeSpeech.entries()) {
         const current = await waiting();
+        await speakerQuiet(stage.speaker, 1000, options.answerTimeout);
         await sleep(400);
         const { record, listenLeft } = await wakeTrial(index, speech, current, stage);
         wakeTrials.push(record);
