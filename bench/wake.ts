@@ -30,6 +30,8 @@ import { type Reading, warmUp } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { logMelFrames } from "../local-runner/wake/log-mel.js";
+import { networksOf } from "../local-runner/wake/network.js";
 import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import {
   confirmedBy,
@@ -43,6 +45,7 @@ import {
 } from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
 import { answersWithoutTheName, licenseParagraphs } from "../wake-model/dataset.js";
+import { firings, RUN_LENGTHS, SMOOTHINGS, scoresOf, THRESHOLDS } from "../wake-model/train.js";
 import { noiseFloor } from "./conversation-audio.js";
 import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
 
@@ -69,6 +72,10 @@ const options = new Command()
     "with the network: the recognizer does not hear the second before the word's end before the question",
   )
   .option("--no-trials", "only count false wakes in the other talk (no wake trials)")
+  .option(
+    "--grid",
+    "the network's scores alone at every threshold and run length (no recognizer, no answers; printed, no report), for choosing a setting",
+  )
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
   .option("--merge <files>", "only write one report of the splits in these wake.json files (comma-separated)")
@@ -86,6 +93,7 @@ const options = new Command()
     splits: string;
     talkers?: string;
     trials: boolean;
+    grid?: boolean;
     details?: string;
     out: string;
     noiseDbfs: number;
@@ -275,6 +283,7 @@ function networkSetting() {
   return {
     threshold: model.threshold,
     steps: model.steps ?? 1,
+    smooth: model.smooth ?? 1,
     weights: options.wakeModel ? "from --wake-model" : "as shipped",
   };
 }
@@ -370,12 +379,9 @@ interface ShortSayings {
   readonly woke: readonly { readonly voice: SynthVoice; readonly text: string }[];
 }
 
-/** Each of SHORT_SAYINGS said by each of the split's talkers after a quiet spell: how many woke it. */
-async function shortSayings(
-  split: Split,
-  recognizer: ReturnType<typeof createRecognizer>,
-): Promise<ShortSayings> {
-  const said: { voice: SynthVoice; text: string; until: number }[] = [];
+/** Each of SHORT_SAYINGS said by each of the split's talkers after a quiet spell, and who said what where. */
+function shortSayingsAudio(split: Split): { audio: Int16Array; said: readonly Said[] } {
+  const said: Said[] = [];
   const parts: Int16Array[] = [];
   let at = 0;
   for (const voice of split.talkers)
@@ -386,12 +392,21 @@ async function shortSayings(
       said.push({ voice, text, until: at + SAMPLE_RATE / 2 });
     }
   parts.push(silence(1000));
+  return { audio: concatenated(parts), said };
+}
+
+/** Each of SHORT_SAYINGS said by each of the split's talkers after a quiet spell: how many woke it. */
+async function shortSayings(
+  split: Split,
+  recognizer: ReturnType<typeof createRecognizer>,
+): Promise<ShortSayings> {
+  const { audio, said } = shortSayingsAudio(split);
   const candidates: Candidate[] = [];
   const detector = detectorFor(recognizer, candidates);
   const woke: { voice: SynthVoice; text: string }[] = [];
   detector.onWake(() => detector.listenAgain());
   await detector.ready();
-  await feed(concatenated(parts), (chunk) => detector.accept(chunk), detector);
+  await feed(audio, (chunk) => detector.accept(chunk), detector);
   detector.close();
   for (const candidate of candidates) {
     if (!candidate.confirmed) continue;
@@ -415,6 +430,29 @@ interface Trial {
   readonly heard?: Candidate;
 }
 
+/** What a trial plays: other talk (`lead`), a pause, and the word with `question` (see trial). */
+function trialAudio(
+  voice: SynthVoice,
+  question: string,
+  kind: Trial["kind"],
+  condition: (typeof CONDITIONS)[number],
+  seed: number,
+  lead: Int16Array,
+): Int16Array {
+  const said =
+    kind === "alone"
+      ? concatenated([synthesize("Samantha.", voice), silence(1200), synthesize(`${question}?`, voice)])
+      : synthesize(`Samantha, ${question}?`, voice);
+  const spoken = concatenated([silence(NOISE_LEAD_MS), said, silence(1500)]);
+  // 10 dB under the words themselves, as bench:conversation sets it (over the whole, the pauses around the
+  // words would put the noise 2 to 4 dB lower), and from NOISE_LEAD_MS before them, as it plays it.
+  return concatenated([
+    lead,
+    silence(400 - NOISE_LEAD_MS),
+    condition.noise ? withNoiseUnderSpeech(spoken, condition.noise, 10, seed) : spoken,
+  ]);
+}
+
 /**
  * One wake: other talk, a pause, then "Samantha." and a question after a pause, or "Samantha, <question>"
  * in one breath; through the voice loop as listen --wake runs it. Woken, and the question's answer given?
@@ -429,18 +467,7 @@ async function trial(
   lead: Int16Array,
 ): Promise<Trial> {
   const question = faq[entry]?.samples[sample] as string;
-  const said =
-    kind === "alone"
-      ? concatenated([synthesize("Samantha.", voice), silence(1200), synthesize(`${question}?`, voice)])
-      : synthesize(`Samantha, ${question}?`, voice);
-  const spoken = concatenated([silence(NOISE_LEAD_MS), said, silence(1500)]);
-  // 10 dB under the words themselves, as bench:conversation sets it (over the whole, the pauses around the
-  // words would put the noise 2 to 4 dB lower), and from NOISE_LEAD_MS before them, as it plays it.
-  const heard = concatenated([
-    lead,
-    silence(400 - NOISE_LEAD_MS),
-    condition.noise ? withNoiseUnderSpeech(spoken, condition.noise, 10, seed) : spoken,
-  ]);
+  const heard = trialAudio(voice, question, kind, condition, seed, lead);
   const candidates: Candidate[] = [];
   const detector = detectorFor(recognizer, candidates);
   await detector.ready();
@@ -485,19 +512,27 @@ async function trial(
   };
 }
 
-async function positives(split: Split, recognizer: ReturnType<typeof createRecognizer>): Promise<Trial[]> {
-  const lead = synthesize("The weather today is mild, with a light breeze from the west.", "flite:kal");
-  const trials: Trial[] = [];
+/** The other talk said before each trial's word. */
+const trialLead = () =>
+  synthesize("The weather today is mild, with a light breeze from the west.", "flite:kal");
+
+/** A split's trials: each voice, in each condition, with each of its questions (and the trial's seed). */
+function* trialsOf(split: Split) {
   let seed = 0;
   for (const voice of split.voices)
     for (const condition of CONDITIONS)
       for (const [position, entry] of split.questions.entries()) {
         // Each voice says the word alone before two of its questions, in one breath before the rest.
-        const kind = position % 4 === 0 ? "alone" : "same breath";
-        trials.push(
-          await trial(recognizer, voice, [entry, split.sample ?? 0], kind, condition, seed++, lead),
-        );
+        const kind: Trial["kind"] = position % 4 === 0 ? "alone" : "same breath";
+        yield { voice, condition, entry, kind, seed: seed++ };
       }
+}
+
+async function positives(split: Split, recognizer: ReturnType<typeof createRecognizer>): Promise<Trial[]> {
+  const lead = trialLead();
+  const trials: Trial[] = [];
+  for (const { voice, condition, entry, kind, seed } of trialsOf(split))
+    trials.push(await trial(recognizer, voice, [entry, split.sample ?? 0], kind, condition, seed, lead));
   return trials;
 }
 
@@ -519,8 +554,71 @@ function ratesOf(trials: readonly Trial[]): Rates {
 
 const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
 
+/**
+ * --grid: the network's scores of a split's audio (talk, short sayings, each trial) once, then what every
+ * setting train:wake chooses among would do with them: false wakes, short sayings woken by, trials missed.
+ * Without the recognizer and the voice loop, the figures are the network's alone; a wake is followed by a
+ * second in which it cannot fire, as listen's detector starts afresh after one.
+ */
+function grid(split: Split): void {
+  const model = wakeModelFor("samantha", options.wakeModel);
+  if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
+  const networks = networksOf(model);
+  const scored = (audio: Int16Array) =>
+    scoresOf(networks, {
+      voice: "",
+      frames: logMelFrames(withNoiseFloor(audio, options.noiseDbfs)),
+      positives: [],
+      negatives: [],
+    });
+  const talk = otherTalk(split);
+  const talkScores = scored(talk.audio);
+  const shortScores = scored(shortSayingsAudio(split).audio);
+  const lead = trialLead();
+  const trials = [...trialsOf(split)].map(({ voice, condition, entry, kind, seed }) => ({
+    condition: condition.label,
+    scores: scored(
+      trialAudio(voice, faq[entry]?.samples[split.sample ?? 0] as string, kind, condition, seed, lead),
+    ),
+  }));
+  const hours = talk.audio.length / SAMPLE_RATE / 3600;
+  console.log(
+    `${split.name} (--grid: the network alone, no recognizer): ${hours.toFixed(2)} h of talk, ${SHORT_SAYINGS.length * split.talkers.length} short sayings, ${trials.length} trials`,
+  );
+  console.log(
+    "smooth  threshold  run  false wakes  per hour  short sayings  missed  " +
+      CONDITIONS.map(({ label }) => label).join("  "),
+  );
+  for (const smooth of SMOOTHINGS)
+    for (const threshold of THRESHOLDS)
+      for (const steps of RUN_LENGTHS) {
+        const fired = (scores: ReturnType<typeof scoresOf>) =>
+          firings(scores, threshold, steps, smooth).length;
+        const missedIn = (label?: string) =>
+          trials.filter((trial) => (!label || trial.condition === label) && fired(trial.scores) === 0).length;
+        const falseWakes = fired(talkScores);
+        console.log(
+          [
+            smooth.toString().padEnd(6),
+            threshold.toString().padEnd(9),
+            steps.toString().padEnd(4),
+            falseWakes.toString().padEnd(12),
+            (falseWakes / hours).toFixed(2).padEnd(9),
+            fired(shortScores).toString().padEnd(14),
+            `${missedIn()}/${trials.length}`.padEnd(7),
+            ...CONDITIONS.map(({ label }) => `${missedIn(label)}/${trials.length / CONDITIONS.length}`),
+          ].join("  "),
+        );
+      }
+}
+
 async function main(): Promise<void> {
   if (options.merge) return merged(options.merge.split(","));
+  if (options.grid) {
+    const chosen = options.splits.split(",");
+    for (const split of SPLITS.filter(({ name }) => chosen.includes(name))) grid(split);
+    return;
+  }
   const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
   await recognizer.ready?.();
   const results = [];
@@ -637,7 +735,7 @@ function detectorOf(report: Parameters<typeof markdownOf>[0]): string {
     return (
       "`listen --wake`'s wake-word network (local-runner/wake: log mel features, a network trained by " +
       `\`npm run train:wake\` on synthesized speech; the word heard at a score of ${report.network.threshold}, ` +
-      `${report.network.steps} time(s) in a row, the recognizer hearing the second before the word's end before the question` +
+      `${report.network.steps} time(s) in a row${(report.network.smooth ?? 1) > 1 ? `, each score the mean of ${report.network.smooth} (their logits)` : ""}, the recognizer hearing the second before the word's end before the question` +
       `; weights ${report.network.weights})`
     );
   return (
@@ -652,7 +750,7 @@ function detectorOf(report: Parameters<typeof markdownOf>[0]): string {
 
 function markdownOf(report: {
   /** The network's setting, when it listened. */
-  network?: { threshold: number; steps: number; weights: string };
+  network?: { threshold: number; steps: number; smooth?: number; weights: string };
   threshold: number;
   /** The judged fits per frame below which a word is ignored and from which it wakes unread. */
   wordFits: readonly [number, number];

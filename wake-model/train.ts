@@ -5,11 +5,13 @@
  *   npm run train:wake                         about 35 minutes; writes local-runner/wake/samantha.json
  *
  * The shipped model is two networks, one trained with festival's recorded voices and one without, their
- * setting chosen on bench:wake's held-out split (docs/voice.md):
+ * setting chosen on bench:wake's held-out split with --grid (docs/voice.md):
  *
  *   npm run train:wake -- --examples /tmp/with.bin --out /tmp/with.json
  *   npm run train:wake -- --no-recorded --examples /tmp/without.bin --out /tmp/without.json
- *   npm run train:wake -- --examples /tmp/with.bin --combine /tmp/with.json,/tmp/without.json --setting 0.95,5
+ *   npm run train:wake -- --examples /tmp/with.bin --combine /tmp/with.json,/tmp/without.json --out /tmp/pair.json
+ *   npm run bench:wake -- --grid --splits held-out --wake-model /tmp/pair.json
+ *   npm run train:wake -- --examples /tmp/with.bin --combine /tmp/with.json,/tmp/without.json --setting 0.95,4,4
  *
  * Other uses:
  *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
@@ -263,12 +265,17 @@ export function scoresOf(
 }
 
 /**
- * Where a detector at `threshold`, `steps` scores in a row, takes the word to end, given a clip's scores
+ * Where a detector at `threshold`, `steps` scores in a row (each the mean of `smooth`), takes the word to end, given a clip's scores
  * (scoresOf), as listen's (network-detector.ts) does.
  */
-export function firings(scores: ReturnType<typeof scoresOf>, threshold: number, steps: number): number[] {
+export function firings(
+  scores: ReturnType<typeof scoresOf>,
+  threshold: number,
+  steps: number,
+  smooth = 1,
+): number[] {
   const fired: number[] = [];
-  const peaks = new PeakPicker(threshold, steps);
+  const peaks = new PeakPicker(threshold, steps, smooth);
   for (const { end, score } of scores) {
     if (fired.length > 0 && end - (fired[fired.length - 1] as number) < REFRACTORY_FRAMES) continue;
     const peak = peaks.next(score, end);
@@ -280,6 +287,7 @@ export function firings(scores: ReturnType<typeof scoresOf>, threshold: number, 
 export interface Measured {
   readonly threshold: number;
   readonly steps: number;
+  readonly smooth: number;
   readonly missed: number;
   readonly words: number;
   readonly falseFirings: number;
@@ -294,10 +302,11 @@ export function measure(
   scored: readonly { readonly clip: Clip; readonly scores: ReturnType<typeof scoresOf> }[],
   threshold: number,
   steps: number,
+  smooth = 1,
 ): Measured {
   let [missed, words, falseFirings, talkFrames] = [0, 0, 0, 0];
   for (const { clip, scores } of scored) {
-    const fired = firings(scores, threshold, steps);
+    const fired = firings(scores, threshold, steps, smooth);
     if (clip.positives.length === 0) {
       falseFirings += fired.length;
       talkFrames += clip.frames.length;
@@ -312,12 +321,19 @@ export function measure(
   return {
     threshold,
     steps,
+    smooth,
     missed,
     words,
     falseFirings,
     talkHours: (talkFrames * FRAME_SHIFT) / 16000 / 3600,
   };
 }
+
+/** The thresholds and run lengths a setting is chosen among. */
+export const THRESHOLDS = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999] as const;
+export const RUN_LENGTHS = [1, 2, 3, 4, 5] as const;
+/** How many scores in a row are averaged before the threshold (1: none). */
+export const SMOOTHINGS = [1, 4] as const;
 
 /** The share of words a chosen setting may miss on the validation voices: openWakeWord's target. */
 export const MISS_BUDGET = 0.05;
@@ -329,7 +345,8 @@ export const MISS_BUDGET = 0.05;
  */
 export function chosenSetting(results: readonly Measured[]): Measured {
   const withinBudget = results.filter((result) => result.missed <= MISS_BUDGET * result.words);
-  const tie = (a: Measured, b: Measured) => a.steps - b.steps || a.threshold - b.threshold;
+  const tie = (a: Measured, b: Measured) =>
+    a.smooth - b.smooth || a.steps - b.steps || a.threshold - b.threshold;
   const ranked =
     withinBudget.length > 0
       ? withinBudget.sort((a, b) => a.falseFirings - b.falseFirings || a.missed - b.missed || tie(a, b))
@@ -354,8 +371,8 @@ if (isMain) {
     .option("--examples <file>", "keep the synthesized examples there, or read them from there if it exists")
     .option("--seed <n>", "for repeatable training", Number, 1)
     .option(
-      "--setting <threshold,steps>",
-      "take this threshold and run length instead of the validation voices' choice (say where it was chosen, in the docs)",
+      "--setting <threshold,steps[,smooth]>",
+      "take this threshold, run length and smoothing (1 by default) instead of the validation voices' choice (say where it was chosen, in the docs)",
     )
     .option("--no-recorded", "leave festival's recorded voices (RECORDED_VOICES in dataset.ts) out")
     .option("--out <file>", "where the weights go", "local-runner/wake/samantha.json")
@@ -420,16 +437,18 @@ if (isMain) {
     networks = [network];
   }
   const scored = validation.map((clip) => ({ clip, scores: scoresOf(networks, clip) }));
-  const results = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999].flatMap((threshold) =>
-    [1, 2, 3, 4, 5].map((steps) => measure(scored, threshold, steps)),
+  const results = SMOOTHINGS.flatMap((smooth) =>
+    THRESHOLDS.flatMap((threshold) => RUN_LENGTHS.map((steps) => measure(scored, threshold, steps, smooth))),
   );
   for (const result of results)
     log(
-      `threshold ${result.threshold}, ${result.steps} in a row: missed ${result.missed}/${result.words}, false ${result.falseFirings} (${result.talkHours.toFixed(2)} h of talk)`,
+      `threshold ${result.threshold}, ${result.steps} in a row of means of ${result.smooth}: missed ${result.missed}/${result.words}, false ${result.falseFirings} (${result.talkHours.toFixed(2)} h of talk)`,
     );
   const given = options.setting?.split(",").map(Number);
   const settingFrom = given ? "given (--setting)" : "chosen on the validation voices";
-  const chosen = given ? measure(scored, given[0] as number, given[1] as number) : chosenSetting(results);
+  const chosen = given
+    ? measure(scored, given[0] as number, given[1] as number, given[2] ?? 1)
+    : chosenSetting(results);
   writeFileSync(
     options.out,
     `${JSON.stringify(
@@ -455,5 +474,7 @@ if (isMain) {
       ),
     )}\n`,
   );
-  log(`wrote ${options.out} (threshold ${chosen.threshold}, ${chosen.steps} in a row)`);
+  log(
+    `wrote ${options.out} (threshold ${chosen.threshold}, ${chosen.steps} in a row of means of ${chosen.smooth})`,
+  );
 }

@@ -58,21 +58,31 @@ export interface NetworkWakeOptions {
 const WARM_MS = 1000;
 
 /**
- * Where the word ends, from the network's scores one after another: once `steps` scores in a row reach the
- * threshold, the best score from then until PEAK_WAIT_FRAMES pass without a better one.
+ * Where the word ends, from the network's scores one after another: each score first averaged with the
+ * `smooth` - 1 before it (the mean of their logits, so that one score's dip in noise, or one's spike in other
+ * talk, counts for less), and taken as the score of their middle; once `steps` such scores in a row reach the
+ * threshold, the best from then until PEAK_WAIT_FRAMES pass without a better one.
  */
 export class PeakPicker {
   private run = 0;
   private runBest: { score: number; frame: number } | undefined;
   private peak: { score: number; frame: number } | undefined;
+  private readonly logits: number[] = [];
 
   constructor(
     readonly threshold: number,
     readonly steps: number,
+    readonly smooth = 1,
   ) {}
 
   /** The peak, once it is past (its score and frame); otherwise nothing. */
-  next(score: number, frame: number): { readonly score: number; readonly frame: number } | undefined {
+  next(raw: number, last: number): { readonly score: number; readonly frame: number } | undefined {
+    const clamped = Math.min(1 - 1e-7, Math.max(1e-7, raw));
+    this.logits.push(Math.log(clamped / (1 - clamped)));
+    if (this.logits.length > this.smooth) this.logits.shift();
+    const mean = this.logits.reduce((sum, logit) => sum + logit, 0) / this.logits.length;
+    const score = this.smooth === 1 ? raw : 1 / (1 + Math.exp(-mean));
+    const frame = last - Math.round(((this.logits.length - 1) * SCORE_STRIDE) / 2);
     if (score >= this.threshold) {
       this.run++;
       if (this.runBest === undefined || score > this.runBest.score) this.runBest = { score, frame };
@@ -108,7 +118,7 @@ export class NetworkWakeDetector {
   constructor(private readonly options: NetworkWakeOptions) {
     this.wakeWord = options.model.word;
     this.networks = networksOf(options.model);
-    this.peaks = new PeakPicker(options.model.threshold, options.model.steps ?? 1);
+    this.peaks = new PeakPicker(options.model.threshold, options.model.steps ?? 1, options.model.smooth ?? 1);
   }
 
   onWake(handler: (wake: { readonly after: Int16Array }) => void): void {
@@ -146,7 +156,7 @@ export class NetworkWakeDetector {
     this.mel = new LogMel();
     this.frames = [];
     this.framesMade = 0;
-    this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps);
+    this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps, this.peaks.smooth);
   }
 
   close(): void {

@@ -44,6 +44,8 @@ export interface WakeModelFile {
   /** The score at or above which the word is taken as said, `steps` times in a row (30 ms apart). */
   readonly threshold: number;
   readonly steps?: number;
+  /** Scores are averaged over this many in a row (their logits' mean) before the threshold: 1, none. */
+  readonly smooth?: number;
   /** How it was trained (voices, texts, examples) and what it scored on its own validation voices. */
   readonly trained: Record<string, unknown>;
 }
@@ -78,12 +80,17 @@ export function networksOf(file: WakeModelFile): Network[] {
 export function fileOf(
   networks: readonly Network[],
   word: string,
-  { threshold, steps }: { readonly threshold: number; readonly steps: number },
+  {
+    threshold,
+    steps,
+    smooth = 1,
+  }: { readonly threshold: number; readonly steps: number; readonly smooth?: number },
   trained: Record<string, unknown>,
 ): WakeModelFile {
   return {
     word,
     steps,
+    smooth,
     windowFrames: WINDOW_FRAMES,
     pooled: POOLED,
     bands: MEL_BANDS,
