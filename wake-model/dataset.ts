@@ -150,6 +150,73 @@ const SOUNDALIKES = [
   "Some aunts are very kind.",
 ];
 
+/**
+ * Short things said after a quiet spell: commands, replies and names, many beginning as the word does. Heard
+ * alone after silence, a short word that starts with "s" woke the first networks (bench:wake's short sayings,
+ * a list of its own); other talk holds few such. bench:wake's held-out lists share none of these.
+ */
+const SHORT_SAYINGS = [
+  "Stop.",
+  "Stop!",
+  "Start.",
+  "Skip.",
+  "Sorry?",
+  "Sure.",
+  "So?",
+  "Seriously?",
+  "Sounds great.",
+  "Say that again?",
+  "Send it.",
+  "Set a timer.",
+  "Santa.",
+  "Sam!",
+  "Samuel.",
+  "Sandra.",
+  "Saturn.",
+  "Sandals.",
+  "Seventy.",
+  "Sixteen.",
+  "Some tea?",
+  "Something else.",
+  "Same here.",
+  "Samba.",
+  "Sonata.",
+  "Cancel.",
+  "Okay.",
+  "Thanks.",
+  "Thank you.",
+  "Hello.",
+  "Hi there.",
+  "Yes.",
+  "No.",
+  "Yeah.",
+  "Next.",
+  "Pause.",
+  "Play.",
+  "Louder.",
+  "Quiet.",
+  "Good night.",
+  "Good morning.",
+  "What?",
+  "Why not?",
+  "Alright.",
+  "Never mind.",
+  "Hold on.",
+  "Wait.",
+  "Help.",
+  "Again.",
+  "Amanda.",
+  "Atlanta.",
+  "Banana.",
+  "Montana.",
+  "Mantra.",
+  "Hey there.",
+  "Excuse me.",
+  "Oh, man.",
+];
+/** Short sayings per voice (times its weight), each after one to two seconds of quiet. */
+const SHORT_PER_VOICE = 4;
+
 /** What is said before the word (it ends each one) and after it. */
 const BEFORE = ["", "", "", "Hey", "Okay", "Hi", "Tell me,", "Excuse me,", "Oh,"];
 const AFTER = [
@@ -240,30 +307,46 @@ function narrowband(audio: Int16Array): Int16Array {
   );
 }
 
+/** Noise begins up to this long before the words when it does not cover the whole clip. */
+const NOISE_ONSET_MS = 800;
+
 /**
  * What the microphone might hear of `audio` (a quarter of it narrowband): in quiet, pink noise or babble at
  * 5 to 20 dB SNR over the speech itself (its pauses left out, as bench:wake and bench:conversation set it),
- * at a level 0 to 24 dB down, over a noise floor of -70 to -50 dBFS.
+ * at a level 0 to 24 dB down, over a noise floor of -70 to -50 dBFS. Half the noise covers the clip; the
+ * other half begins up to NOISE_ONSET_MS before `wordsFrom` (the sample where the words begin), as a noise
+ * that starts just before someone speaks: its onset in the network's window is then part of what it hears.
  */
-function heard(speech: Int16Array, random: () => number, talk: readonly Int16Array[]): Int16Array {
+function heard(
+  speech: Int16Array,
+  random: () => number,
+  talk: readonly Int16Array[],
+  wordsFrom: number,
+): Int16Array {
   // A quarter of it through 8 kHz sampling (a 4 kHz band), as some voices and headsets are.
   const audio = random() < 0.25 ? narrowband(speech) : speech;
   const condition = random();
   const snr = 5 + random() * 15;
-  let noisy: ArrayLike<number> = audio;
-  if (condition < 0.3) noisy = withNoiseUnderSpeech(audio, "pink", snr, Math.floor(random() * 1e9));
+  const onset =
+    random() < 0.5
+      ? 0
+      : Math.max(0, wordsFrom - Math.round(random() * NOISE_ONSET_MS * (SAMPLE_RATE / 1000)));
+  const noisy = Float64Array.from(audio);
+  const under = audio.subarray(onset);
+  if (condition < 0.3) noisy.set(withNoiseUnderSpeech(under, "pink", snr, Math.floor(random() * 1e9)), onset);
   else if (condition < 0.6 && talk.length > 0) {
-    const noise = babbleFrom(talk, audio.length, random);
+    const noise = babbleFrom(talk, under.length, random);
     let noisePower = 0;
-    for (let i = 0; i < audio.length; i++) noisePower += (noise[i] as number) ** 2;
-    noisePower /= audio.length;
-    const speechPower = activeRms(audio) ** 2;
+    for (let i = 0; i < under.length; i++) noisePower += (noise[i] as number) ** 2;
+    noisePower /= under.length;
+    const speechPower = activeRms(under) ** 2;
     const scale = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snr / 10))) : 0;
-    noisy = Float64Array.from(audio, (sample, i) => sample + scale * (noise[i] as number));
+    for (let i = 0; i < under.length; i++)
+      noisy[onset + i] = (under[i] as number) + scale * (noise[i] as number);
   }
   const gain = 10 ** (-(random() * 24) / 20);
   const floor = 32768 * 10 ** ((-70 + random() * 20) / 20) * Math.sqrt(12);
-  return Int16Array.from(noisy as Float64Array, (sample) =>
+  return Int16Array.from(noisy, (sample) =>
     Math.max(-32768, Math.min(32767, Math.round(sample * gain + (random() - 0.5) * floor))),
   );
 }
@@ -371,17 +454,23 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   options.progress?.(`other talk: ${(talkSamples / SAMPLE_RATE / 60).toFixed(1)} minutes`);
   // Babble is made of the training voices' talk alone.
   const cleanTalk = talk.filter(({ voice }) => !isValidation(voice)).map(({ said }) => said);
-  for (const { voice, said } of talk) {
-    const audio = concatenated([
-      silence(200 + random() * 600),
-      sped(said, pick([0.9, 1, 1.1])),
-      silence(300),
-    ]);
-    const frames = framesOf(heard(audio, random, cleanTalk));
+  /** Speech without the word, after `pause` and before `afterMs` of quiet: every window of it a negative. */
+  const withoutTheWord = (voice: SynthVoice, said: Int16Array, pause: Int16Array, afterMs: number) => {
+    const audio = concatenated([pause, sped(said, pick([0.9, 1, 1.1])), silence(afterMs)]);
+    const frames = framesOf(heard(audio, random, cleanTalk, pause.length));
     const negatives: number[] = [];
     for (let end = WINDOW_FRAMES; end <= frames.length; end += NEGATIVE_STRIDE) negatives.push(end);
     into(voice).push({ voice, frames, positives: [], negatives });
-  }
+  };
+  for (const { voice, said } of talk) withoutTheWord(voice, said, silence(200 + random() * 600), 300);
+
+  // Short sayings after a quiet spell, by the word's voices.
+  for (const voice of voices)
+    for (let saying = 0; saying < SHORT_PER_VOICE * weight(voice); saying++) {
+      const said = spoken(pick(SHORT_SAYINGS), voice);
+      if (said.length > 0) withoutTheWord(voice, said, silence(1000 + random() * 1000), 600);
+    }
+  options.progress?.("short sayings after a pause");
 
   // The word, said by each voice in several settings.
   for (const voice of voices) {
@@ -405,7 +494,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
       const leadSamples = lead.reduce((sum, part) => sum + part.length, 0);
       const rest = after ? [silence(40 + random() * 300), sped(spoken(after, voice), factor)] : [];
       const audio = concatenated([...lead, withWord.subarray(0, end), ...rest, silence(600)]);
-      const frames = framesOf(heard(audio, random, cleanTalk));
+      const frames = framesOf(heard(audio, random, cleanTalk, leadSamples));
       // The frame whose window ends at the word's end.
       const wordEnd = Math.round((leadSamples + end) / FRAME_SHIFT);
       const positives: number[] = [];
