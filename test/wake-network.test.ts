@@ -309,6 +309,32 @@ describe("wake network: the shipped detector on voices it never trained on", () 
     }
   });
 
+  it("listens afresh from the next chunk when told to as it wakes, the rest of the waking chunk not counted", () => {
+    const voice = "espeak:en-gb-scotland";
+    const word = synthesize("Samantha.", voice);
+    const audio = concatenated([quiet(1500), word, quiet(2500), word, quiet(1000)]);
+    const detector = new NetworkWakeDetector({ model });
+    // Where listening began, and where each word was taken to end, in samples from the start of `audio`.
+    let [accepted, began] = [0, 0];
+    const ends: number[] = [];
+    detector.onWake(({ after }) => {
+      ends.push(accepted - after.length);
+      // The chunk that woke it has been accepted in full: listening begins again after it.
+      began = accepted;
+      detector.listenAgain();
+    });
+    // Chunks of a second: most of the waking chunk comes after the word.
+    for (let at = 0; at < audio.length; at += SAMPLE_RATE) {
+      const chunk = audio.subarray(at, at + SAMPLE_RATE);
+      accepted += chunk.length;
+      detector.accept(chunk);
+    }
+    expect(ends).toHaveLength(2);
+    expect(began).toBeGreaterThan(0);
+    const secondEnd = (1500 + 2500) * (SAMPLE_RATE / 1000) + word.length + speechEnd(word);
+    expect(Math.abs((ends[1] as number) - secondEnd) / SAMPLE_RATE).toBeLessThan(0.1);
+  });
+
   it("stays asleep through talk that does not name it, words that sound like it among them", () => {
     const talk = [
       "Cassandra and Pamela took the night bus to Savannah.",

@@ -139,12 +139,15 @@ export class NetworkWakeDetector {
     // A copy: the microphone may reuse its buffer, and this audio is handed over as the question.
     this.audio.add(chunk.slice());
     if (!this.listening) return;
-    for (const frame of this.mel.push(chunk)) {
+    const mel = this.mel;
+    for (const frame of mel.push(chunk)) {
       this.frames.push(frame);
       this.framesMade++;
       if (this.frames.length > WINDOW_FRAMES + PEAK_WAIT_FRAMES) this.frames.shift();
       if (this.framesMade % SCORE_STRIDE === 0 && this.frames.length >= WINDOW_FRAMES) this.score();
-      if (!this.listening) return;
+      // Woken, or told to listen afresh by whoever heard the wake: the rest of this chunk's frames were
+      // heard before, and do not count.
+      if (!this.listening || this.mel !== mel) return;
     }
   }
 
