@@ -419,6 +419,16 @@ async function nextSound(
   );
 }
 
+/** Whether the speaker's recording holds at least `ms`, and no sound in its last `ms`. */
+function quietFor(speaker: Device, ms: number): boolean {
+  const { pcm } = speaker.recording;
+  const samples = (ms * RATE) / 1000;
+  return (
+    pcm.length >= samples &&
+    lastSoundOf(pcm, pcm.length - samples, pcm.length, speaker.thresholdDb, RATE) === undefined
+  );
+}
+
 /**
  * When listen is ready again after speaking: the time it showed "(listening)" after `seen` such times. A
  * listen that never shows it is taken as ready after 4 s without sound at the speaker (time then unknown).
@@ -429,7 +439,6 @@ async function readyAgain(
   speaker: Device,
   timeoutMs: number,
 ): Promise<number | null> {
-  const quietSamples = 4 * RATE;
   return waitUntil(
     "end of the answer",
     timeoutMs,
@@ -437,11 +446,7 @@ async function readyAgain(
       const ready = listen.listenings()[seen];
       if (ready) return ready.atMs;
       if (listen.listenings().length > 0) return undefined;
-      const { pcm } = speaker.recording;
-      if (pcm.length < quietSamples) return undefined;
-      return lastSoundOf(pcm, pcm.length - quietSamples, pcm.length, speaker.thresholdDb, RATE) === undefined
-        ? null
-        : undefined;
+      return quietFor(speaker, 4000) ? null : undefined;
     },
     () => listen.ended,
     50,
@@ -453,19 +458,12 @@ async function readyAgain(
  * room, not over the end of the goodbye before it, which listen's echo canceller is still taking out.
  */
 async function speakerQuiet(speaker: Device, ms: number, timeoutMs: number): Promise<void> {
-  const quietSamples = (ms * RATE) / 1000;
   try {
     await waitUntil(
       "the speaker to go quiet",
       timeoutMs,
-      () => {
-        const { pcm } = speaker.recording;
-        return pcm.length >= quietSamples &&
-          lastSoundOf(pcm, pcm.length - quietSamples, pcm.length, speaker.thresholdDb, RATE) === undefined
-          ? true
-          : undefined;
-      },
-      () => undefined,
+      () => (quietFor(speaker, ms) ? true : undefined),
+      undefined,
       50,
     );
   } catch (error) {

@@ -5,7 +5,14 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { NOISE_KINDS, type NoiseKind, withNoise } from "../local-runner/audio/noise.js";
+import { activeRms } from "../local-runner/audio/loopback.js";
+import {
+  NOISE_KINDS,
+  type NoiseKind,
+  noiseScale,
+  withNoise,
+  withNoiseUnderSpeech,
+} from "../local-runner/audio/noise.js";
 import { cacheFolder } from "../local-runner/recognizers/model-cache.js";
 
 function missingEngines(): string | undefined {
@@ -74,6 +81,27 @@ describe.each(kinds)("%s noise", (kind: NoiseKind) => {
     expect(Math.max(...mixed)).toBe(32_767);
     // Noise a tenth as loud never takes 30,000 below zero; a sum wrapped past 32,767 would.
     expect(Math.min(...mixed)).toBeGreaterThan(0);
+  });
+});
+
+describe("noise under the words themselves", () => {
+  // The bursts with as much silence again after them: over the whole, the speech is half as loud.
+  const paused = Int16Array.from({ length: speech.length * 2 }, (_, i) => speech[i] ?? 0);
+
+  it("sets the ratio over the speech, its pauses left out, whether the noise is made here or elsewhere", () => {
+    const mixed = withNoiseUnderSpeech(paused, "pink", 10, 7);
+    const noise = noiseIn(mixed, paused);
+    const underWords = 20 * Math.log10(activeRms(paused) / Math.sqrt(energy(noise) / noise.length));
+    expect(Math.abs(underWords - 10)).toBeLessThan(0.5);
+    // A noise from elsewhere, scaled by noiseScale, lands at the same level.
+    const other = Float64Array.from({ length: paused.length }, (_, i) => Math.sin(i / 5) * 1000);
+    const scale = noiseScale(paused, other, 10);
+    const scaled = other.map((value) => value * scale);
+    expect(Math.sqrt(energy(scaled) / scaled.length)).toBeCloseTo(
+      Math.sqrt(energy(noise) / noise.length),
+      -1,
+    );
+    expect(noiseScale(paused, new Float64Array(10), 10)).toBe(0);
   });
 });
 

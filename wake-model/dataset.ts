@@ -6,8 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { activeRms } from "../local-runner/audio/loopback.js";
-import { withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
+import { noiseScale, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { resample } from "../local-runner/audio/resample.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
@@ -336,11 +335,7 @@ function heard(
   if (condition < 0.3) noisy.set(withNoiseUnderSpeech(under, "pink", snr, Math.floor(random() * 1e9)), onset);
   else if (condition < 0.6 && talk.length > 0) {
     const noise = babbleFrom(talk, under.length, random);
-    let noisePower = 0;
-    for (let i = 0; i < under.length; i++) noisePower += (noise[i] as number) ** 2;
-    noisePower /= under.length;
-    const speechPower = activeRms(under) ** 2;
-    const scale = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snr / 10))) : 0;
+    const scale = noiseScale(under, noise, snr);
     for (let i = 0; i < under.length; i++)
       noisy[onset + i] = (under[i] as number) + scale * (noise[i] as number);
   }

@@ -53,6 +53,15 @@ export function withNoiseUnderSpeech(
   return withNoise(audio, kind, snrDb + 10 * Math.log10(all / active), seed);
 }
 
+/**
+ * The factor that puts `noise` snrDb under `speech`'s own level, its pauses left out (activeRms), as
+ * withNoiseUnderSpeech sets it: for noise made elsewhere (the wake-word training's babble); 0 for silence.
+ */
+export function noiseScale(speech: Int16Array, noise: ArrayLike<number>, snrDb: number): number {
+  const noisePower = power(noise);
+  return noisePower > 0 ? Math.sqrt(activeRms(speech) ** 2 / (noisePower * 10 ** (snrDb / 10))) : 0;
+}
+
 /** Uniform in -0.5..0.5 from a linear congruential generator: the same stream for the same seed everywhere. */
 function seededRandom(seed: number): () => number {
   let state = seed;
