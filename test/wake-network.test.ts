@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
-import { FRAME_SHIFT, LogMel, logMelFrames, MEL_BANDS } from "../local-runner/wake/log-mel.js";
+import { FRAME_SHIFT, LogMel, logMelFrames, MEL_BANDS, warped } from "../local-runner/wake/log-mel.js";
 import {
   activations,
   fileOf,
@@ -49,6 +49,24 @@ describe("wake network: log mel features", () => {
   it("hears digital silence as a faint noise floor, not minus infinity", () => {
     const frame = logMelFrames(new Int16Array(800))[0] as Float32Array;
     expect(frame.every(Number.isFinite)).toBe(true);
+  });
+
+  it("hears a tone as a shorter throat would when warped for training, and as it is unwarped", () => {
+    const audio = tone(1000, 0.1);
+    const loudest = (warp?: number) => {
+      const frame = new LogMel(warp).push(audio)[3] as Float32Array;
+      return frame.indexOf(Math.max(...frame));
+    };
+    expect(new LogMel(1).push(audio)).toEqual(logMelFrames(audio));
+    expect(loudest(0.85)).toBeLessThan(loudest());
+    expect(loudest(1.15)).toBeGreaterThan(loudest());
+    // The warp bends at a knee so that the top of the band stays the top, and it never folds back.
+    for (const warp of [0.9, 1.1]) {
+      expect(warped(SAMPLE_RATE / 2, warp)).toBeCloseTo(7600, 6);
+      for (let hz = 100; hz < SAMPLE_RATE / 2; hz += 100)
+        expect(warped(hz + 100, warp)).toBeGreaterThan(warped(hz, warp));
+    }
+    expect(warped(1000, 1.1)).toBeCloseTo(1100, 6);
   });
 
   it("gives the network nearly the same input however loud the microphone is", () => {

@@ -355,7 +355,13 @@ function spoken(text: string, voice: SynthVoice): Int16Array {
   }
 }
 
-const framesOf = (audio: Int16Array) => new LogMel().push(audio);
+/**
+ * Vocal tract length warping (log-mel.ts's `warp`) for the training voices' clips: each heard as if by a throat
+ * up to WARP_SPREAD shorter or longer, so that the network meets more kinds of voice than were synthesized.
+ * Validation clips are heard as they are.
+ */
+const WARP_SPREAD = 0.1;
+const framesOf = (audio: Int16Array, warp = 1) => new LogMel(warp).push(audio);
 
 /** The skill's own answers, without the sentences that name Samantha (those would be true wakes). */
 export function answersWithoutTheName(): string[] {
@@ -418,6 +424,10 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   const train: Clip[] = [];
   const validation: Clip[] = [];
   const into = (voice: SynthVoice) => (isValidation(voice) ? validation : train);
+  const warpFor = (voice: SynthVoice) => {
+    const warp = 1 - WARP_SPREAD + 2 * WARP_SPREAD * random();
+    return isValidation(voice) ? 1 : warp;
+  };
   // The recorded voices are few, and each a throat of its own: they say the word and talk three times as often.
   const weight = (voice: SynthVoice) => (RECORDED_VOICES.includes(voice) ? 3 : 1);
   const silent = [...voices, SLT].filter((voice) => spoken("Samantha, are you there?", voice).length === 0);
@@ -452,7 +462,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   /** Speech without the word, after `pause` and before `afterMs` of quiet: every window of it a negative. */
   const withoutTheWord = (voice: SynthVoice, said: Int16Array, pause: Int16Array, afterMs: number) => {
     const audio = concatenated([pause, sped(said, pick([0.9, 1, 1.1])), silence(afterMs)]);
-    const frames = framesOf(heard(audio, random, cleanTalk, pause.length));
+    const frames = framesOf(heard(audio, random, cleanTalk, pause.length), warpFor(voice));
     const negatives: number[] = [];
     for (let end = WINDOW_FRAMES; end <= frames.length; end += NEGATIVE_STRIDE) negatives.push(end);
     into(voice).push({ voice, frames, positives: [], negatives });
@@ -489,7 +499,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
       const leadSamples = lead.reduce((sum, part) => sum + part.length, 0);
       const rest = after ? [silence(40 + random() * 300), sped(spoken(after, voice), factor)] : [];
       const audio = concatenated([...lead, withWord.subarray(0, end), ...rest, silence(600)]);
-      const frames = framesOf(heard(audio, random, cleanTalk, leadSamples));
+      const frames = framesOf(heard(audio, random, cleanTalk, leadSamples), warpFor(voice));
       // The frame whose window ends at the word's end.
       const wordEnd = Math.round((leadSamples + end) / FRAME_SHIFT);
       const positives: number[] = [];

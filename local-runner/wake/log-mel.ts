@@ -25,8 +25,15 @@ const WINDOW = Float64Array.from(
 
 const melOf = (hz: number) => 1127 * Math.log(1 + hz / 700);
 
-/** Each band's weight on each FFT bin: triangles evenly spaced on the mel scale. */
-const FILTERS: readonly { readonly first: number; readonly weights: Float64Array }[] = (() => {
+type Filters = readonly { readonly first: number; readonly weights: Float64Array }[];
+
+/**
+ * Each band's weight on each FFT bin: triangles evenly spaced on the mel scale. With a `warp` other than 1,
+ * each bin is taken as if at `warp` times its frequency (up to 80% of the top band's edge, then linearly
+ * onto it, as Kaldi's vocal tract length warping does): a throat shorter or longer than the speaker's, for
+ * training on more kinds of voice than were synthesized.
+ */
+function filtersFor(warp: number): Filters {
   const [low, high] = [melOf(LOW_HZ), melOf(HIGH_HZ)];
   const step = (high - low) / (MEL_BANDS + 1);
   const bins = FFT_SIZE / 2 + 1;
@@ -39,7 +46,7 @@ const FILTERS: readonly { readonly first: number; readonly weights: Float64Array
     const weights = new Float64Array(bins);
     let first = bins;
     for (let bin = 0; bin < bins; bin++) {
-      const mel = melOf((bin * SAMPLE_RATE) / FFT_SIZE);
+      const mel = melOf(warped((bin * SAMPLE_RATE) / FFT_SIZE, warp));
       const weight =
         mel <= left || mel >= right
           ? 0
@@ -51,7 +58,19 @@ const FILTERS: readonly { readonly first: number; readonly weights: Float64Array
     }
     return { first, weights };
   });
-})();
+}
+
+/** `hz` as a throat `warp` times shorter hears it: scaled, with the top of the band kept where it is. */
+export function warped(hz: number, warp: number): number {
+  if (warp === 1) return hz;
+  const knee = (0.8 * HIGH_HZ) / Math.max(1, warp);
+  if (hz <= knee) return hz * warp;
+  // From the knee, a straight line to HIGH_HZ at the Nyquist frequency.
+  const nyquist = SAMPLE_RATE / 2;
+  return knee * warp + ((HIGH_HZ - knee * warp) * (hz - knee)) / (nyquist - knee);
+}
+
+const FILTERS = filtersFor(1);
 
 /** Bit-reversed order and twiddles for an in-place radix-2 FFT of FFT_SIZE points. */
 const REVERSED = Uint16Array.from({ length: FFT_SIZE }, (_, index) => {
@@ -90,10 +109,16 @@ function powerSpectrum(frame: Float64Array, real: Float64Array, imaginary: Float
 
 /** Turns audio, chunk by chunk, into log mel frames. */
 export class LogMel {
+  private readonly filters: Filters;
   private pending = new Float64Array(0);
   private readonly frame = new Float64Array(FRAME_LENGTH);
   private readonly real = new Float64Array(FFT_SIZE);
   private readonly imaginary = new Float64Array(FFT_SIZE);
+
+  /** `warp`: 1 for the features listen hears; another factor only to train on warped voices (filtersFor). */
+  constructor(warp = 1) {
+    this.filters = warp === 1 ? FILTERS : filtersFor(warp);
+  }
 
   /** The frames completed by `samples` (MEL_BANDS values each). */
   push(samples: Int16Array): Float32Array[] {
@@ -119,7 +144,7 @@ export class LogMel {
     }
     const power = powerSpectrum(this.frame, this.real, this.imaginary);
     const bands = new Float32Array(MEL_BANDS);
-    for (const [band, { first, weights }] of FILTERS.entries()) {
+    for (const [band, { first, weights }] of this.filters.entries()) {
       let energy = ENERGY_FLOOR;
       for (let bin = first; bin < weights.length && (weights[bin] as number) > 0; bin++)
         energy += (weights[bin] as number) * (power[bin] as number);
