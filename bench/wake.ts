@@ -44,7 +44,12 @@ import {
   WORD_FITS_BADLY,
 } from "../local-runner/wake-word.js";
 import { faq, intentNameFor } from "../skill/faq/index.js";
-import { answersWithoutTheName, licenseParagraphs } from "../wake-model/dataset.js";
+import {
+  answersWithoutTheName,
+  licenseParagraphs,
+  paragraphsOf,
+  silentVoices,
+} from "../wake-model/dataset.js";
 import { firings, RUN_LENGTHS, SMOOTHINGS, scoresOf, THRESHOLDS } from "../wake-model/train.js";
 import { noiseFloor } from "./conversation-audio.js";
 import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
@@ -264,9 +269,7 @@ const silence = (ms: number) => new Int16Array((ms * SAMPLE_RATE) / 1000);
  */
 function paragraphs(name: string): string[] {
   const all = name.endsWith(".txt")
-    ? readFileSync(new URL(name, import.meta.url), "utf8")
-        .split(/\n\s*\n/)
-        .map((paragraph) => paragraph.replace(/\s+/g, " ").trim())
+    ? paragraphsOf(readFileSync(new URL(name, import.meta.url), "utf8"))
     : licenseParagraphs(name);
   return all
     .filter((paragraph) => paragraph.split(" ").length >= 8 && !/samantha/i.test(paragraph))
@@ -675,45 +678,38 @@ function grid(split: Split): void {
       }
 }
 
-/** The Debian packages of the festival voices the splits use (flite's and espeak-ng's come with them). */
+/** The Debian package that gives each voice the splits use. */
 const FESTIVAL_PACKAGES: Readonly<Record<string, string>> = {
   "festival:cmu_us_slt_arctic_hts": "festvox-us-slt-hts",
   "festival:kal_diphone": "festvox-kallpc16k",
 };
+const packageOf = (voice: SynthVoice) =>
+  FESTIVAL_PACKAGES[voice] ?? (voice.startsWith("espeak:") ? "espeak-ng" : voice.split(":")[0]);
 
-/** Stops before any work if a split's festival voice is missing, naming the package to install. */
+/** Stops before any work if a split's voice makes no audio, naming the package to install. */
 function checkVoices(splits: readonly Split[]): void {
-  const voices = new Set(splits.flatMap((split) => [...split.voices, ...split.talkers]));
-  const missing = [...voices].filter((voice) => {
-    if (!voice.startsWith("festival:")) return false;
-    try {
-      return synthesize("Hello.", voice).length === 0;
-    } catch {
-      return true;
-    }
-  });
+  const missing = silentVoices([...new Set(splits.flatMap((split) => [...split.voices, ...split.talkers]))]);
   if (missing.length > 0)
     throw new Error(
-      `festival cannot speak with ${missing.join(", ")}; install it with: sudo apt-get install ${missing.map((voice) => FESTIVAL_PACKAGES[voice] ?? "festival").join(" ")}`,
+      `these voices made no audio: ${missing.join(", ")}; install them with: sudo apt-get install ${[...new Set(missing.map(packageOf))].join(" ")}`,
     );
 }
 
 async function main(): Promise<void> {
   if (options.merge) return merged(options.merge.split(","));
-  checkVoices(SPLITS.filter(({ name }) => options.splits.split(",").includes(name)));
+  const chosen = options.splits.split(",");
+  const splits = SPLITS.filter(({ name }) => chosen.includes(name)).map((split) =>
+    options.talkers ? { ...split, talkers: options.talkers.split(",") as SynthVoice[] } : split,
+  );
+  checkVoices(splits);
   if (options.grid) {
-    const chosen = options.splits.split(",");
-    for (const split of SPLITS.filter(({ name }) => chosen.includes(name))) grid(split);
+    for (const split of splits) grid(split);
     return;
   }
   const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
   await recognizer.ready?.();
   const results = [];
-  const chosen = options.splits.split(",");
-  for (const chosenSplit of SPLITS.filter(({ name }) => chosen.includes(name))) {
-    const split = options.talkers
-      ? { ...chosenSplit, talkers: options.talkers.split(",") as SynthVoice[] }
-      : chosenSplit;
+  for (const split of splits) {
     const started = performance.now();
     const wakes = await falseWakes(split, recognizer);
     const short = await shortSayings(split, recognizer);

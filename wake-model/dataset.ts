@@ -375,11 +375,19 @@ export function answersWithoutTheName(): string[] {
     .filter((answer) => answer.length > 0);
 }
 
+/** A text's paragraphs (separated by blank lines), each on one line. */
+export function paragraphsOf(text: string): string[] {
+  return text.split(/\n\s*\n/).map((paragraph) => paragraph.replace(/\s+/g, " ").trim());
+}
+
 /** The paragraphs of one of Debian's license texts (always installed), each on one line. */
 export function licenseParagraphs(name: string): string[] {
-  return readFileSync(join(LICENSES, name), "utf8")
-    .split(/\n\s*\n/)
-    .map((paragraph) => paragraph.replace(/\s+/g, " ").trim());
+  return paragraphsOf(readFileSync(join(LICENSES, name), "utf8"));
+}
+
+/** The voices among `voices` that make no audio: not installed, or failing. */
+export function silentVoices(voices: readonly SynthVoice[]): SynthVoice[] {
+  return voices.filter((voice) => spoken("Samantha, are you there?", voice).length === 0);
 }
 
 /**
@@ -430,7 +438,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   };
   // The recorded voices are few, and each a throat of its own: they say the word and talk three times as often.
   const weight = (voice: SynthVoice) => (RECORDED_VOICES.includes(voice) ? 3 : 1);
-  const silent = [...voices, SLT].filter((voice) => spoken("Samantha, are you there?", voice).length === 0);
+  const silent = silentVoices([...voices, SLT]);
   if (silent.length > 0)
     throw new Error(
       `these voices made no audio: ${silent.join(", ")}; install them (see RECORDED_VOICES in wake-model/dataset.ts for the Debian packages)`,
