@@ -20,10 +20,19 @@ const SAID_SINK = "said";
 const USER_SINK = "user";
 const INSTALL = "sudo apt-get install pulseaudio pulseaudio-utils libasound2-plugins";
 /**
- * Latency asked of every stream. A null sink no client asks a latency of runs in 2 s blocks, and its monitor
- * then delivers 2 s at a time: PvRecorder, which asks none, times out reading ("sent nothing for a second").
+ * Latency asked of the recordings and the noise floor. A null sink no client asks a latency of runs in 2 s
+ * blocks, and its monitor then delivers 2 s at a time: PvRecorder, which asks none, times out reading ("sent
+ * nothing for a second").
  */
 const STREAM_LATENCY_MS = 20;
+/**
+ * Latency asked of what is played into a sink (the user's words, other talk). With 20 ms, pacat must be
+ * given the processor every 20 ms: on 2 cores busy with listen it was not, and the stream ran dry many times
+ * over a question, each time a gap of silence in the words (one question 0.4 s longer at the microphone
+ * than as said, "Samantha" broken by clicks). Its timing does not matter: every sound is timed where it is
+ * recorded.
+ */
+const PLAYBACK_LATENCY_MS = 200;
 const RAW = ["--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1"];
 
 export class BenchSetupError extends Error {
@@ -366,11 +375,16 @@ export async function playInto(
 ): Promise<void> {
   const player = children.spawn(
     "pacat",
-    ["--playback", ...RAW, `--latency-msec=${STREAM_LATENCY_MS}`, `--device=${sink}`],
+    ["--playback", "--verbose", ...RAW, `--latency-msec=${PLAYBACK_LATENCY_MS}`, `--device=${sink}`],
     pulse.env,
   );
   let stderr = "";
-  player.stderr?.on("data", (data) => (stderr += data));
+  const underruns = new UnderrunCounter();
+  player.stderr?.on("data", (data: Buffer) => {
+    underruns.read(data.toString());
+    // The first lines (any error); --verbose then writes its timings for as long as it plays.
+    if (stderr.length < 2000) stderr += data;
+  });
   const done = new Promise<number | null>((resolve, reject) => {
     player.once("error", reject);
     player.once("exit", (code) => resolve(code));
@@ -379,12 +393,36 @@ export async function playInto(
   const timer = setTimeout(() => void children.end(player), timeoutMs);
   try {
     const code = await done;
+    playbackUnderruns += underruns.count;
     if (code !== 0)
       throw new BenchSetupError(
         `pacat could not play into ${sink} (${stderr.trim().split("\n")[0] || `exit ${code}, or no end within ${timeoutMs} ms`})`,
       );
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Times a stream played into a sink ran dry before its end, over the whole run: each a gap in what was said. */
+let playbackUnderruns = 0;
+export const underrunsSoFar = () => playbackUnderruns;
+
+/**
+ * The times pacat --verbose says its stream ran dry before it had read all it was given ("Got EOF."): after
+ * that, running dry is the stream's end.
+ */
+export class UnderrunCounter {
+  count = 0;
+  private ended = false;
+  private tail = "";
+
+  read(text: string): void {
+    const lines = (this.tail + text).split(/[\n\r]/);
+    this.tail = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.includes("Got EOF")) this.ended = true;
+      else if (!this.ended && line.includes("Stream underrun")) this.count++;
+    }
   }
 }
 

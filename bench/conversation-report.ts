@@ -109,6 +109,11 @@ export interface RunSettings {
   readonly sentenceGapMs: number;
   /** One tone played into both devices at once: how far apart the bench times its start on each. */
   readonly clockCheckMs: readonly number[];
+  /**
+   * Times a sound played into a sink ran dry before its end (pacat's underruns), each a gap in what was said;
+   * absent from runs before it was counted.
+   */
+  readonly playbackUnderruns?: number;
   /** The answers' echo in the microphone, for the barge-in and false-stop scenarios; null when not run. */
   readonly echo: EchoSettings | null;
 }
@@ -901,6 +906,13 @@ export function markdownOf(run: ConversationRun): string {
     `at ${settings.revision};`,
     `${settings.questions.length} questions × ${settings.voices.length} voices (${settings.voices.join(", ")}),`,
     `microphone noise floor ${settings.noiseDbfs} dBFS, load average ${settings.loadAverage.join(" → ")}.`,
+    ...(settings.playbackUnderruns === undefined
+      ? []
+      : [
+          settings.playbackUnderruns === 0
+            ? "Everything played into the sinks played whole (no underruns)."
+            : `What was played into the sinks ran dry ${settings.playbackUnderruns} time(s) before its end: gaps in the words listen heard, which make its figures worse than the words alone would.`,
+        ]),
     ...(run.wake ? ["", wakeLine(run.wake)] : []),
     "",
     "## Scenarios",

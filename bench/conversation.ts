@@ -23,7 +23,7 @@ import { performance } from "node:perf_hooks";
 import { Command, InvalidArgumentError } from "commander";
 import { activeRms } from "../local-runner/audio/loopback.js";
 import { type NoiseKind, withNoise, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
-import { concatenated } from "../local-runner/audio/wav.js";
+import { concatenated, encodeWav } from "../local-runner/audio/wav.js";
 import { sanitizeForSpeech, sentencesOf } from "../local-runner/speech-out/sanitize.js";
 import { defaultVoice } from "../local-runner/speech-out/speaker.js";
 import { synthesizerFor } from "../local-runner/speech-out/streaming-speaker.js";
@@ -61,6 +61,7 @@ import {
   SPEAKER_SINK,
   sleep,
   startPulse,
+  underrunsSoFar,
 } from "./conversation-pulse.js";
 import {
   type BargeInKind,
@@ -102,6 +103,7 @@ interface Options {
   readonly turnTimeout: number;
   readonly listenArg: string[];
   readonly listenLog?: string;
+  readonly keepAudio?: string;
   readonly echoAnswers: number;
   readonly bargeIns: number;
   readonly bargeInVoices: SynthVoice[];
@@ -153,6 +155,10 @@ const options = new Command("bench:conversation")
   .option(
     "--listen-log <file>",
     "append what `her-faq listen` writes to standard error there (with --listen-arg --verbose, what it heard)",
+  )
+  .option(
+    "--keep-audio <dir>",
+    "also write the whole run as the microphone and the speaker devices carried it (microphone.wav, speaker.wav), to look into a miss",
   )
   .option(
     "--echo-answers <n>",
@@ -1344,10 +1350,12 @@ async function measure(children: Children): Promise<ConversationRun> {
   let echo: EchoSettings | null = null;
   let saidToMicMs: number[] = [];
   const unload: Array<() => void> = [];
+  let recordings: { microphone: Recording; speaker: Recording } | undefined;
   try {
     checkAlsaReachesPulse(pulse);
     const micRecording = new Recording(children, pulse, `${MIC_SINK}.monitor`);
     const speakerRecording = new Recording(children, pulse, `${SPEAKER_SINK}.monitor`);
+    recordings = { microphone: micRecording, speaker: speakerRecording };
     noiseInto(children, pulse, MIC_SINK, options.noiseDbfs);
     // A second of each device before anything speaks: their noise floors.
     await waitUntil(
@@ -1580,6 +1588,11 @@ async function measure(children: Children): Promise<ConversationRun> {
     for (const undo of unload.reverse()) undo();
     await children.endAll();
     await pulse.stop();
+    if (options.keepAudio && recordings) {
+      mkdirSync(options.keepAudio, { recursive: true });
+      for (const [name, recording] of Object.entries(recordings))
+        writeFileSync(join(options.keepAudio, `${name}.wav`), encodeWav(recording.pcm, RATE));
+    }
   }
   if (echoAnswers.length > 0) {
     process.stderr.write("making the answers' sentences with listen's voice, for their natural lengths\n");
@@ -1607,6 +1620,7 @@ async function measure(children: Children): Promise<ConversationRun> {
       loadAverage: [round(loadBefore), round(loadavg()[0] as number)],
       sentenceGapMs: options.sentenceGapMs,
       clockCheckMs: clockCheckMs.map(round),
+      playbackUnderruns: underrunsSoFar(),
       echo,
     },
     welcomes,

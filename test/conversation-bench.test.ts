@@ -16,6 +16,7 @@ import {
   timeOfSample,
   trimSilence,
 } from "../bench/conversation-audio.js";
+import { UnderrunCounter } from "../bench/conversation-pulse.js";
 import {
   type BargeInRecord,
   type ConversationRun,
@@ -131,6 +132,35 @@ describe("the bench's clock", () => {
   });
 });
 
+describe("playback into a sink", () => {
+  // What pacat --verbose writes: timings each ended by a carriage return, events by a new line.
+  const timing = (at: number) => `Time: ${at.toFixed(3)} sec; Latency: 107215 usec.        \r`;
+  const opening =
+    "Stream successfully created.\nConnected to device mic (index: 0, suspended: no).\nStream started.\u001b[K\n";
+  const end =
+    "Got EOF.\nTime: 4.403 sec; Latency: 36899 usec.        \rStream underrun.\u001b[K\nPlayback stream drained.\n";
+
+  it("counts a stream that ran dry before its end, not the running dry that ends it", () => {
+    const whole = new UnderrunCounter();
+    whole.read(opening + timing(0.013) + timing(0.063) + end);
+    expect(whole.count).toBe(0);
+    const broken = new UnderrunCounter();
+    broken.read(
+      `${opening}${timing(0.013)}Stream underrun.\u001b[K\n${timing(0.4)}Stream underrun.\u001b[K\n${end}`,
+    );
+    expect(broken.count).toBe(2);
+  });
+
+  it("reads lines split across the chunks pacat's output comes in", () => {
+    const counter = new UnderrunCounter();
+    const text = `${opening}${timing(0.013)}Stream underrun.\u001b[K\n${end}`;
+    const at = text.indexOf("underrun") + 3;
+    counter.read(text.slice(0, at));
+    counter.read(text.slice(at));
+    expect(counter.count).toBe(1);
+  });
+});
+
 describe("statistics", () => {
   it("gives the middle value (the mean of the two middle ones when even) and the nearest-rank p95", () => {
     expect(summarize([300, 100, 200])).toEqual({ n: 3, median: 200, p95: 300, min: 100, max: 300 });
@@ -240,6 +270,14 @@ describe("the report", () => {
     const json = JSON.parse(jsonOf(run));
     expect(json.scenarios[0].figures.latencyMs.median).toBe(1700);
     expect(json.scenarios[1]).toMatchObject({ id: "false-wakes", measured: false });
+  });
+
+  it("says whether what was played into the sinks played whole", () => {
+    expect(markdownOf(run)).not.toContain("underrun");
+    const whole = { ...run, settings: { ...run.settings, playbackUnderruns: 0 } };
+    expect(markdownOf(whole)).toContain("played whole (no underruns)");
+    const broken = { ...run, settings: { ...run.settings, playbackUnderruns: 3 } };
+    expect(markdownOf(broken)).toContain("ran dry 3 time(s) before its end");
   });
 
   const bargeIn = (
