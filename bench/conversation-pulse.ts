@@ -32,7 +32,7 @@ const STREAM_LATENCY_MS = 20;
  * than as said, "Samantha" broken by clicks). Its timing does not matter: every sound is timed where it is
  * recorded.
  */
-const PLAYBACK_LATENCY_MS = 200;
+const PLAYBACK_LATENCY_MS = 500;
 const RAW = ["--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1"];
 
 export class BenchSetupError extends Error {
