@@ -5,8 +5,7 @@
  * bench:wake measures on (its held-out voices, talkers, license texts and babble track): see VOICES below.
  */
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { noiseScale, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { resample } from "../local-runner/audio/resample.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
@@ -403,22 +402,12 @@ function filmSentences(): string[] {
     .filter((sentence) => sentence.length > 0 && !/samantha/i.test(sentence));
 }
 
-/**
- * Everyday talk, written for training alone (about 20,000 words: chat, calls, bulletins, commentary,
- * lessons, stories, speeches, announcements), without ever reading bench:wake's talk: the licenses are one
- * register, and people mostly talk in others.
- */
-const EVERYDAY = join(dirname(fileURLToPath(import.meta.url)), "talk", "everyday.txt");
-
 /** Sentences of other talk, none naming the word, each short enough for one synthesis. */
 function talkSentences(): string[] {
   const licenses = TALK_TEXTS.flatMap((name) =>
     licenseParagraphs(name).filter((paragraph) => paragraph.split(" ").length >= 6),
   ).flatMap((paragraph) => paragraph.match(/[^.;:]+[.;:]?/g) ?? []);
-  const everyday = paragraphsOf(readFileSync(EVERYDAY, "utf8")).flatMap(
-    (paragraph) => paragraph.match(/[^.?!]+[.?!]*/g) ?? [],
-  );
-  return [...licenses, ...everyday, ...answersWithoutTheName()]
+  return [...licenses, ...answersWithoutTheName()]
     .map((sentence) => sentence.trim().slice(0, 300))
     .filter((sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence));
 }
