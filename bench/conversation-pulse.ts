@@ -378,13 +378,8 @@ export async function playInto(
     ["--playback", "--verbose", ...RAW, `--latency-msec=${PLAYBACK_LATENCY_MS}`, `--device=${sink}`],
     pulse.env,
   );
-  let stderr = "";
-  const underruns = new UnderrunCounter();
-  player.stderr?.on("data", (data: Buffer) => {
-    underruns.read(data.toString());
-    // The first lines (any error); --verbose then writes its timings for as long as it plays.
-    if (stderr.length < 2000) stderr += data;
-  });
+  const log = new PacatLog();
+  player.stderr?.on("data", (data: Buffer) => log.read(data.toString()));
   const done = new Promise<number | null>((resolve, reject) => {
     player.once("error", reject);
     player.once("exit", (code) => resolve(code));
@@ -393,10 +388,10 @@ export async function playInto(
   const timer = setTimeout(() => void children.end(player), timeoutMs);
   try {
     const code = await done;
-    playbackUnderruns += underruns.count;
+    playbackUnderruns += log.underruns;
     if (code !== 0)
       throw new BenchSetupError(
-        `pacat could not play into ${sink} (${stderr.trim().split("\n")[0] || `exit ${code}, or no end within ${timeoutMs} ms`})`,
+        `pacat could not play into ${sink} (${log.failure ?? `exit ${code}, or no end within ${timeoutMs} ms`})`,
       );
   } finally {
     clearTimeout(timer);
@@ -408,11 +403,13 @@ let playbackUnderruns = 0;
 export const underrunsSoFar = () => playbackUnderruns;
 
 /**
- * The times pacat --verbose says its stream ran dry before it had read all it was given ("Got EOF."): after
- * that, running dry is the stream's end.
+ * What pacat --verbose writes as it plays: the times its stream ran dry before it had read all it was given
+ * ("Got EOF."; after that, running dry is the stream's end), and the line that says why it failed, if it did
+ * (among its progress lines, so not always the first).
  */
-export class UnderrunCounter {
-  count = 0;
+export class PacatLog {
+  underruns = 0;
+  failure: string | undefined;
   private ended = false;
   private tail = "";
 
@@ -421,7 +418,8 @@ export class UnderrunCounter {
     this.tail = lines.pop() ?? "";
     for (const line of lines) {
       if (line.includes("Got EOF")) this.ended = true;
-      else if (!this.ended && line.includes("Stream underrun")) this.count++;
+      else if (!this.ended && line.includes("Stream underrun")) this.underruns++;
+      else if (this.failure === undefined && /fail|error/i.test(line)) this.failure = line.trim();
     }
   }
 }

@@ -16,7 +16,7 @@ import {
   timeOfSample,
   trimSilence,
 } from "../bench/conversation-audio.js";
-import { UnderrunCounter } from "../bench/conversation-pulse.js";
+import { PacatLog } from "../bench/conversation-pulse.js";
 import {
   type BargeInRecord,
   type ConversationRun,
@@ -141,23 +141,34 @@ describe("playback into a sink", () => {
     "Got EOF.\nTime: 4.403 sec; Latency: 36899 usec.        \rStream underrun.\u001b[K\nPlayback stream drained.\n";
 
   it("counts a stream that ran dry before its end, not the running dry that ends it", () => {
-    const whole = new UnderrunCounter();
+    const whole = new PacatLog();
     whole.read(opening + timing(0.013) + timing(0.063) + end);
-    expect(whole.count).toBe(0);
-    const broken = new UnderrunCounter();
+    expect(whole.underruns).toBe(0);
+    const broken = new PacatLog();
     broken.read(
       `${opening}${timing(0.013)}Stream underrun.\u001b[K\n${timing(0.4)}Stream underrun.\u001b[K\n${end}`,
     );
-    expect(broken.count).toBe(2);
+    expect(broken.underruns).toBe(2);
   });
 
   it("reads lines split across the chunks pacat's output comes in", () => {
-    const counter = new UnderrunCounter();
+    const counter = new PacatLog();
     const text = `${opening}${timing(0.013)}Stream underrun.\u001b[K\n${end}`;
     const at = text.indexOf("underrun") + 3;
     counter.read(text.slice(0, at));
     counter.read(text.slice(at));
-    expect(counter.count).toBe(1);
+    expect(counter.underruns).toBe(1);
+  });
+
+  it("finds why it failed among its progress lines", () => {
+    const log = new PacatLog();
+    log.read(
+      "Opening a playback stream with sample specification 's16le 1ch 16000Hz' and channel map 'mono'.\nConnection failure: Connection refused\npa_context_connect() failed: Connection refused\n",
+    );
+    expect(log.failure).toBe("Connection failure: Connection refused");
+    const whole = new PacatLog();
+    whole.read(opening + timing(0.013) + end);
+    expect(whole.failure).toBeUndefined();
   });
 });
 
