@@ -32,7 +32,8 @@ import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesi
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { logMelFrames } from "../local-runner/wake/log-mel.js";
 import { networksOf, WINDOW_FRAMES } from "../local-runner/wake/network.js";
-import { NetworkWakeDetector, SCORE_STRIDE, wakeModelFor } from "../local-runner/wake/network-detector.js";
+import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
+import { SCORE_STRIDE } from "../local-runner/wake/window-scores.js";
 import {
   confirmedBy,
   type Spot,

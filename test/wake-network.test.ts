@@ -14,7 +14,7 @@ import {
   windowInput,
 } from "../local-runner/wake/network.js";
 import { NetworkWakeDetector, PeakPicker, wakeModelFor } from "../local-runner/wake/network-detector.js";
-import { seeded, speechEnd } from "../wake-model/dataset.js";
+import { names, seeded, speechEnd } from "../wake-model/dataset.js";
 import { backpropagate, chosenSetting, newNetwork } from "../wake-model/train.js";
 
 const tone = (hz: number, seconds: number, amplitude = 8000) =>
@@ -186,6 +186,15 @@ describe("wake network: the network and its training", () => {
     expect(chosenSetting(results)).toMatchObject({ threshold: 0.97, steps: 2 });
     // Every setting over the budget: the fewest misses.
     expect(chosenSetting([setting(0.9, 1, 8, 4), setting(0.99, 1, 6, 2)])).toMatchObject({ threshold: 0.99 });
+  });
+
+  it("keeps the word out of the other talk only where it is said as a word of its own", () => {
+    expect(names("Stop!", "stop")).toBe(true);
+    expect(names("Okay, stop it.", "stop")).toBe(true);
+    // "stopped" is another word, and stays among the negatives.
+    expect(names("The bus stopped here.", "stop")).toBe(false);
+    expect(names("Samantha, are you there?", "samantha")).toBe(true);
+    expect(names("Sam and Tha", "samantha")).toBe(false);
   });
 
   it("finds where a sentence ending in the word stops speaking", () => {

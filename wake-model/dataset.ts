@@ -126,7 +126,7 @@ const LICENSES = "/usr/share/common-licenses";
 const TALK_TEXTS = ["Apache-2.0", "MPL-2.0", "CC0-1.0"];
 
 /** Words that share sounds with "Samantha", in sentences, so that near misses are heard as other words. */
-const SOUNDALIKES = [
+const SAMANTHA_SOUNDALIKES = [
   "We drove all night to reach Atlanta.",
   "Amanda said she would call back later.",
   "The semantic web never quite arrived.",
@@ -148,6 +148,47 @@ const SOUNDALIKES = [
   "Salman and Martha went to the market.",
   "Some aunts are very kind.",
 ];
+
+/**
+ * Words that share sounds with "stop" (the barge-in word, heard over the answer's echo), in sentences and said
+ * alone: what a "stop" network must tell apart. None of them is "stop" itself.
+ */
+const STOP_SOUNDALIKES = [
+  "Put it on the top shelf.",
+  "The shop on the corner closes at six.",
+  "We are out of stock again.",
+  "Watch your step on the way down.",
+  "That spot by the window is taken.",
+  "Shut the door behind you.",
+  "Don't drop the glass.",
+  "He gave it one more shot.",
+  "Stuff like that happens.",
+  "She swapped the two seats.",
+  "The clock struck ten.",
+  "A stone sank to the bottom.",
+  "Tell me more about it.",
+  "Spotify was playing in the kitchen.",
+  "The dog began to hop.",
+];
+const STOP_SHORT_SAYINGS = [
+  "Top.",
+  "Shop.",
+  "Shut up.",
+  "Stuff.",
+  "Step.",
+  "Spot!",
+  "Drop it.",
+  "Not now.",
+  "Hot!",
+];
+
+/** Sentences with words that sound like `word`, to be heard as other words: none for a word without a list. */
+const soundalikesOf = (word: string): readonly string[] =>
+  ({ samantha: SAMANTHA_SOUNDALIKES, stop: STOP_SOUNDALIKES })[word.toLowerCase()] ?? [];
+
+/** True when `text` says `word` (as a word of its own). */
+export const names = (text: string, word: string): boolean =>
+  new RegExp(`\\b${word.replace(/[^a-z']/gi, "")}\\b`, "i").test(text);
 
 /**
  * Short things said after a quiet spell: commands, replies and names, many beginning as the word does. Heard
@@ -394,22 +435,24 @@ export function silentVoices(voices: readonly SynthVoice[]): SynthVoice[] {
  * Talk about the film, where "Her" is said at a sentence's start and end, after a pause or before one (as
  * "-tha" of "Samantha" ends): the skill's answers sentence by sentence, and the questions people ask it.
  */
-function filmSentences(): string[] {
+function filmSentences(word: string): string[] {
   const answers = answersWithoutTheName().flatMap((answer) => answer.split(/(?<=[.?!]) /));
   const questions = faq.flatMap((entry) => entry.samples).filter((sample) => !/[{}]/.test(sample));
   return [...answers, ...questions.map((question) => `${question[0]?.toUpperCase()}${question.slice(1)}?`)]
     .map((sentence) => sentence.trim())
-    .filter((sentence) => sentence.length > 0 && !/samantha/i.test(sentence));
+    .filter((sentence) => sentence.length > 0 && !/samantha/i.test(sentence) && !names(sentence, word));
 }
 
 /** Sentences of other talk, none naming the word, each short enough for one synthesis. */
-function talkSentences(): string[] {
+function talkSentences(word: string): string[] {
   const licenses = TALK_TEXTS.flatMap((name) =>
     licenseParagraphs(name).filter((paragraph) => paragraph.split(" ").length >= 6),
   ).flatMap((paragraph) => paragraph.match(/[^.;:]+[.;:]?/g) ?? []);
   return [...licenses, ...answersWithoutTheName()]
     .map((sentence) => sentence.trim().slice(0, 300))
-    .filter((sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence));
+    .filter(
+      (sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence) && !names(sentence, word),
+    );
 }
 
 export interface DatasetOptions {
@@ -445,18 +488,20 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
     );
 
   // Other talk first: it also makes the babble.
-  const sentences = talkSentences();
+  const sentences = talkSentences(options.word);
   const talkers: SynthVoice[] = [...voices.flatMap((voice) => Array(weight(voice)).fill(voice)), SLT];
   const talk: { voice: SynthVoice; said: Int16Array }[] = [];
   const answerSet = new Set(answersWithoutTheName());
-  const film = filmSentences();
+  const film = filmSentences(options.word);
+  const soundalikes = soundalikesOf(options.word);
   const answerSentences = new Set([...answerSet].flatMap((answer) => answer.split(/(?<=[.?!]) /)));
   let talkSamples = 0;
   for (let index = 0; talkSamples < options.talkMinutes * 60 * SAMPLE_RATE; index++) {
     const voice = talkers[index % talkers.length] as SynthVoice;
     // Of every seven sentences, one has a soundalike of the word, two talk about the film, four are other talk.
     const kind = index % 7;
-    let text = kind === 0 ? pick(SOUNDALIKES) : kind <= 2 ? pick(film) : pick(sentences);
+    let text =
+      kind === 0 && soundalikes.length > 0 ? pick(soundalikes) : kind <= 2 ? pick(film) : pick(sentences);
     // listen's own voice reads no answers here: bench:wake's held-out talk has it read them.
     while (voice === SLT && (answerSet.has(text) || answerSentences.has(text))) text = pick(sentences);
     const said = spoken(text, voice);
@@ -477,10 +522,14 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   };
   for (const { voice, said } of talk) withoutTheWord(voice, said, silence(200 + random() * 600), 300);
 
-  // Short sayings after a quiet spell, by the word's voices.
+  // Short sayings after a quiet spell, by the word's voices: none of them the word.
+  const sayings = [
+    ...SHORT_SAYINGS,
+    ...(options.word.toLowerCase() === "stop" ? STOP_SHORT_SAYINGS : []),
+  ].filter((saying) => !names(saying, options.word));
   for (const voice of voices)
     for (let saying = 0; saying < SHORT_PER_VOICE * weight(voice); saying++) {
-      const said = spoken(pick(SHORT_SAYINGS), voice);
+      const said = spoken(pick(sayings), voice);
       if (said.length > 0) withoutTheWord(voice, said, silence(1000 + random() * 1000), 600);
     }
   options.progress?.("short sayings after a pause");

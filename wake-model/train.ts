@@ -36,7 +36,8 @@ import {
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
-import { PeakPicker, SCORE_STRIDE } from "../local-runner/wake/network-detector.js";
+import { PeakPicker } from "../local-runner/wake/network-detector.js";
+import { SCORE_STRIDE } from "../local-runner/wake/window-scores.js";
 import { type Clip, dataset, RECORDED_VOICES, seeded, WORD_VOICES } from "./dataset.js";
 
 /** One window to learn from: the clip, where the window ends, and whether the word just ended there. */
@@ -381,6 +382,12 @@ if (isMain) {
       "take this threshold, run length and smoothing (1 by default) instead of the validation voices' choice (say where it was chosen, in the docs)",
     )
     .option("--no-recorded", "leave festival's recorded voices (RECORDED_VOICES in dataset.ts) out")
+    .option(
+      "--hold-out <voices>",
+      "comma-separated voices left out of training and validation, for a bench that measures on them",
+      (value: string) => value.split(",").map((voice) => voice.trim()),
+      [] as string[],
+    )
     .option("--out <file>", "where the weights go", "local-runner/wake/samantha.json")
     .parse()
     .opts<{
@@ -396,6 +403,7 @@ if (isMain) {
       weights?: string;
       combine?: string;
       recorded: boolean;
+      holdOut: string[];
       setting?: string;
     }>();
   const started = Date.now();
@@ -406,9 +414,9 @@ if (isMain) {
       perVoice: options.perVoice,
       talkMinutes: options.talkMinutes,
       seed: options.seed,
-      voices: options.recorded
-        ? WORD_VOICES
-        : WORD_VOICES.filter((voice) => !RECORDED_VOICES.includes(voice)),
+      voices: WORD_VOICES.filter(
+        (voice) => (options.recorded || !RECORDED_VOICES.includes(voice)) && !options.holdOut.includes(voice),
+      ),
       progress: (done) => (done.startsWith("other") ? log(done) : undefined),
     });
   // The examples take minutes to synthesize: --examples keeps them for trying other training settings.
@@ -471,6 +479,7 @@ if (isMain) {
               perVoice: options.perVoice,
               talkMinutes: options.talkMinutes,
               recordedVoices: options.recorded,
+              ...(options.holdOut.length > 0 ? { heldOutVoices: options.holdOut } : {}),
               epochs: options.epochs,
               sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
               seed: options.seed,

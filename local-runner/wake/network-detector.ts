@@ -8,20 +8,11 @@
 import { readFileSync } from "node:fs";
 import { KeptAudio } from "../audio/kept-audio.js";
 import { SAMPLE_RATE } from "../audio/wav.js";
-import { FRAME_SHIFT, LogMel } from "./log-mel.js";
-import {
-  INPUTS,
-  type Network,
-  networksOf,
-  scoreOf,
-  type WakeModelFile,
-  WINDOW_FRAMES,
-  windowInput,
-} from "./network.js";
+import { FRAME_SHIFT } from "./log-mel.js";
+import { type Network, networksOf, type WakeModelFile } from "./network.js";
 import samantha from "./samantha.json" with { type: "json" };
+import { SCORE_STRIDE, WindowScores } from "./window-scores.js";
 
-/** Frames between scores (30 ms). */
-export const SCORE_STRIDE = 3;
 /** Once the score reaches the threshold, it is followed this many frames more for its peak. */
 const PEAK_WAIT_FRAMES = 12;
 /**
@@ -68,6 +59,10 @@ export class PeakPicker {
   private runBest: { score: number; frame: number } | undefined;
   private peak: { score: number; frame: number } | undefined;
   private readonly logits: number[] = [];
+  /** Scores in a row (each the mean of `smooth`) at the threshold or over it, up to the last. */
+  get running(): number {
+    return this.run;
+  }
 
   constructor(
     readonly threshold: number,
@@ -103,11 +98,7 @@ export class PeakPicker {
 export class NetworkWakeDetector {
   readonly wakeWord: string;
   private readonly networks: readonly Network[];
-  private mel = new LogMel();
-  private frames: Float32Array[] = [];
-  /** Frames made since listening began (frame n starts at sample n * FRAME_SHIFT). */
-  private framesMade = 0;
-  private readonly input = new Float32Array(INPUTS);
+  private windows: WindowScores;
   private peaks: PeakPicker;
   private listening = true;
   private closed = false;
@@ -118,6 +109,7 @@ export class NetworkWakeDetector {
   constructor(private readonly options: NetworkWakeOptions) {
     this.wakeWord = options.model.word;
     this.networks = networksOf(options.model);
+    this.windows = this.newWindows();
     this.peaks = new PeakPicker(options.model.threshold, options.model.steps ?? 1, options.model.smooth ?? 1);
   }
 
@@ -139,15 +131,12 @@ export class NetworkWakeDetector {
     // A copy: the microphone may reuse its buffer, and this audio is handed over as the question.
     this.audio.add(chunk.slice());
     if (!this.listening) return;
-    const mel = this.mel;
-    for (const frame of mel.push(chunk)) {
-      this.frames.push(frame);
-      this.framesMade++;
-      if (this.frames.length > WINDOW_FRAMES + PEAK_WAIT_FRAMES) this.frames.shift();
-      if (this.framesMade % SCORE_STRIDE === 0 && this.frames.length >= WINDOW_FRAMES) this.score();
+    const windows = this.windows;
+    for (const { score, frame } of windows.scores(chunk)) {
+      this.score(score, frame);
       // Woken, or told to listen afresh by whoever heard the wake: the rest of this chunk's frames were
       // heard before, and do not count.
-      if (!this.listening || this.mel !== mel) return;
+      if (!this.listening || this.windows !== windows) return;
     }
   }
 
@@ -156,9 +145,7 @@ export class NetworkWakeDetector {
     if (this.closed) return;
     this.listening = true;
     this.audio.clear();
-    this.mel = new LogMel();
-    this.frames = [];
-    this.framesMade = 0;
+    this.windows = this.newWindows();
     this.peaks = new PeakPicker(this.peaks.threshold, this.peaks.steps, this.peaks.smooth);
   }
 
@@ -166,9 +153,12 @@ export class NetworkWakeDetector {
     this.closed = true;
   }
 
-  private score(): void {
-    const score = scoreOf(this.networks, windowInput(this.frames, this.frames.length, this.input));
-    const peak = this.peaks.next(score, this.framesMade);
+  private newWindows(): WindowScores {
+    return new WindowScores(this.networks);
+  }
+
+  private score(score: number, frame: number): void {
+    const peak = this.peaks.next(score, frame);
     if (!peak) return;
     // As the network was taught (dataset.ts), a window ending at frame n ends at sample n * FRAME_SHIFT.
     const end = Math.max(0, (peak.frame - PEAK_AFTER_END_FRAMES) * FRAME_SHIFT);
