@@ -10,10 +10,11 @@
  *    loop asking the speaker to stop (its median and 95th percentile), and the misses (nothing within 1.5 s);
  * 4. other words over an answer: questions said over it in the same voices, through the loop as in 3, and
  *    how many of them stopped it.
- * `listen` hears "stop" with its recognizer and a keyphrase spotter (recognizers/keyphrase-spotter.ts);
- * `--no-spotter` measures the recognizer alone.
+ * `listen` hears "stop" with its recognizer, a keyphrase spotter (recognizers/keyphrase-spotter.ts) and a
+ * network (wake/command-networks.ts); `--no-spotter` and `--no-networks` leave those out, `--stop-model FILE`
+ * tries another network (npm run train:wake -- --word stop).
  *
- *   npm run bench:barge-in [-- --trials 4 --questions 2 --no-spotter]
+ *   npm run bench:barge-in [-- --trials 4 --questions 2 --no-spotter --no-networks --stop-model FILE]
  */
 import { cpus, loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,6 +29,7 @@ import type { Recognizer } from "../local-runner/recognizers/types.js";
 import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
+import { commandNetworks } from "../local-runner/wake/command-networks.js";
 import { faq } from "../skill/faq/data.js";
 import { BARGE_IN_VOICES } from "./barge-in-voices.js";
 
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     trials: { type: "string", default: "4" },
     questions: { type: "string", default: "2" },
     "no-spotter": { type: "boolean", default: false },
+    "stop-model": { type: "string" },
+    "no-networks": { type: "boolean", default: false },
   },
 });
 const TRIALS_PER_VOICE = Number(values.trials);
@@ -93,8 +97,9 @@ const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "poc
 await recognizer.ready?.();
 const spotter = values["no-spotter"] ? undefined : new KeyphraseSpotter(["stop", DEFAULT_WAKE_WORD]);
 await spotter?.ready();
+const networks = values["no-networks"] ? [] : commandNetworks(values["stop-model"]);
 process.stdout.write(
-  `"stop" heard by ${spotter ? "the recognizer and the keyphrase spotter" : "the recognizer alone"}\n`,
+  `"stop" heard by ${spotter ? "the recognizer and the keyphrase spotter" : "the recognizer alone"}${networks.length > 0 ? `, and the networks for ${networks.map((network) => `"${network.model.word}"`).join(" and ")}${values["stop-model"] ? ` ("stop": ${values["stop-model"]})` : ""}` : ""}\n`,
 );
 
 // 2. False stops: the echo alone.
@@ -113,12 +118,14 @@ for (const levelDb of [-10, -15]) {
   const detector = new BargeInDetector({
     recognizer: counted,
     ...(spotter ? { spotter } : {}),
+    networks,
     onInterruption: () => stops++,
   });
   for (const [index, played] of answers.entries()) {
     const echo = roomEcho(played, { ...ROOM, levelDb, seed: index + 1 });
     const cleaned = cancelled(canceller, mix(played.length, echo), played);
     for (let offset = 0; offset < cleaned.length; offset += CHUNK) {
+      detector.played(played.subarray(offset, offset + CHUNK));
       detector.accept(cleaned.subarray(offset, offset + CHUNK));
       // The recognizer works on its own threads: let it keep up, as it would in real time.
       if (utterances > 0) await sleep(1);
@@ -162,6 +169,7 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
     recognizer,
     conversation: createRuntime().conversation(),
     ...(spotter ? { spotter } : {}),
+    commandNetworks: networks,
     io: {
       aloud: true,
       interrupt: () => {
@@ -178,7 +186,10 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
           const wait = due - performance.now();
           if (wait > 0) await sleep(wait);
           const chunk = mic.subarray(offset, offset + CHUNK);
-          loop.hear(canceller.process(chunk, played.subarray(offset, offset + CHUNK)));
+          const reference = played.subarray(offset, offset + CHUNK);
+          const cleaned = canceller.process(chunk, reference);
+          loop.played(reference);
+          loop.hear(cleaned);
           if (offset > endSample + 1.5 * 16_000) break;
         }
       },

@@ -13,6 +13,9 @@ import { FRAME_SAMPLES, VoiceActivity } from "./audio/voice-activity.js";
 import { SAMPLE_RATE } from "./audio/wav.js";
 import type { SpotStream, Spotted, Spotter } from "./recognizers/keyphrase-spotter.js";
 import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
+import { networksOf, type WakeModelFile } from "./wake/network.js";
+import { PeakPicker } from "./wake/network-detector.js";
+import { WindowScores } from "./wake/window-scores.js";
 
 /** What cutting in asks for: silence and the skill's Stop, or the wake word's "I'm listening". */
 export type Interruption = "stop" | "wake";
@@ -34,6 +37,20 @@ export interface BargeInOptions {
   readonly asks?: (text: string) => boolean;
   /** Told of every utterance heard over an answer, what it was read as and what came of it (--verbose). */
   readonly onHeard?: (heard: HeardOverAnswer) => void;
+  /**
+   * Networks that hear a command word by its sound (wake/network.ts, trained by `npm run train:wake --
+   * --word stop`), on all the cleaned audio. What one hears interrupts only while the gate has the user's
+   * speech: in an utterance under way or just ended, no longer than the network's `longestMs`.
+   */
+  readonly networks?: readonly CommandNetwork[];
+}
+
+/** A word network, what its word asks for, and how long an utterance it may be heard in. */
+export interface CommandNetwork {
+  readonly model: WakeModelFile;
+  readonly interruption: Interruption;
+  /** Heard later in an utterance than this (its pre-roll too), the word is let go: it was not said alone. */
+  readonly longestMs: number;
 }
 
 /** An utterance heard over an answer: how it was read, and whether, and how, it cut the answer off. */
@@ -44,8 +61,8 @@ export interface HeardOverAnswer {
   /** What the spotter aligned, when it was waited for (no reading named a command). */
   readonly spotted?: Spotted;
   readonly interruption?: Interruption;
-  /** What named the command: the live words, a reading of the whole utterance, or the spotter. */
-  readonly by?: "live words" | "reading" | "spotter";
+  /** What named the command: the live words, a reading of the whole utterance, the spotter or a network. */
+  readonly by?: "live words" | "reading" | "spotter" | "network";
 }
 
 /** Audio from before the gate opened, so the recognizer hears the word's start. */
@@ -72,6 +89,11 @@ const SPOTTED_SHORTEST_MS = 300;
  * SPOTTED_LONGEST_MS has three words or more ("who directed her").
  */
 const QUESTION_WORDS = 3;
+/**
+ * A network hears its word some steps after the word ends, by when the gate may have ended the utterance
+ * (after TRAILING_SILENCE_MS): what it hears this soon after one ends still counts for it.
+ */
+const NETWORK_LATE_MS = 400;
 /** Speech shorter than this opens nothing: a click, a burst of echo. */
 const MIN_SPEECH_MS = 60;
 /** A frame must be this many times louder than the echo's usual level (18 dB), and at least MIN_RMS. */
@@ -131,6 +153,33 @@ class SpeechGate {
   }
 }
 
+/** What came of an utterance: set once it has interrupted (by its live words or a network), so it does so once. */
+interface Outcome {
+  fired?: Interruption;
+  by?: "live words" | "network";
+  /** Set once its readings have been told of (onHeard): what a network hears later is told of on its own. */
+  readings?: readonly string[];
+}
+
+/** A command network as it listens: its scores of the cleaned audio, and their runs over its threshold. */
+interface ListeningNetwork {
+  windows: WindowScores;
+  peaks: PeakPicker;
+  readonly network: CommandNetwork;
+  /** Its scores of what the speaker played, and when each came (audio heard then, ms). */
+  played: WindowScores;
+  playedScores: { score: number; atMs: number }[];
+}
+
+/**
+ * A word the network hears while it also heard it, or nearly, in what the speaker played this long before
+ * is the answer's own: its echo, left after cancelling (over answers, "story" and "title" said by listen's
+ * voice were heard as "stop" so). What the speaker plays reaches the microphone 30 to 100 ms later.
+ */
+const PLAYED_WITHIN_MS = 600;
+/** ...nearly: a score of what was played this high (the mean of four, as the model smooths) counts. */
+const PLAYED_SCORE = 0.5;
+
 export class BargeInDetector {
   private readonly gate = new SpeechGate();
   private stream: RecognitionStream | undefined;
@@ -139,20 +188,65 @@ export class BargeInDetector {
   private streamMs = 0;
   private preRoll: Int16Array[] = [];
   private preRollMs = 0;
-  /** Set once this utterance's live words have interrupted, so it does so once. */
-  private fired: Interruption | undefined;
+  private outcome: Outcome = {};
+  /** The utterance that ended last, while networks may still hear its word: its length, end and outcome. */
+  private recent: { readonly ms: number; readonly endedMs: number; readonly outcome: Outcome } | undefined;
+  /** Audio heard since the detector began. */
+  private heardMs = 0;
   /** Counts resets, so an utterance read after the answer is over interrupts nothing. */
   private epoch = 0;
   private readonly wakeWord: string;
+  private readonly networks: readonly ListeningNetwork[];
 
   constructor(private readonly options: BargeInOptions) {
     this.wakeWord = normalizeUtterance(options.wakeWord ?? DEFAULT_WAKE_WORD);
+    this.networks = (options.networks ?? []).map((network) => ({ network, ...listeningAfresh(network) }));
   }
 
   /** Echo-cancelled microphone audio heard while an answer plays. */
   accept(chunk: Int16Array): void {
-    this.gate.accept(chunk);
     const chunkMs = (chunk.length * 1000) / SAMPLE_RATE;
+    this.heardMs += chunkMs;
+    this.listen(chunk, chunkMs);
+    for (const listening of this.networks)
+      for (const { score, frame } of listening.windows.scores(chunk)) {
+        listening.peaks.next(score, frame);
+        if (listening.peaks.running === listening.peaks.steps && !this.playedIt(listening))
+          this.networkHeard(listening.network);
+      }
+  }
+
+  /**
+   * What the speaker played over the chunk to be accepted next (the echo canceller's reference, lined up
+   * with it): the networks hear it too, so that a word the answer itself says is known for its echo.
+   */
+  played(chunk: Int16Array): void {
+    for (const listening of this.networks) {
+      for (const { score } of listening.played.scores(chunk))
+        listening.playedScores.push({ score, atMs: this.heardMs });
+      while ((listening.playedScores[0]?.atMs ?? this.heardMs) < this.heardMs - PLAYED_WITHIN_MS)
+        listening.playedScores.shift();
+    }
+  }
+
+  /** True when what was played just before held the network's word, or nearly: its scores' mean of four. */
+  private playedIt(listening: ListeningNetwork): boolean {
+    const scores = listening.playedScores.map(({ score }) => score);
+    const smooth = listening.network.model.smooth ?? 1;
+    for (let end = smooth; end <= scores.length; end++) {
+      const logits = scores.slice(end - smooth, end).map((score) => {
+        const clamped = Math.min(1 - 1e-7, Math.max(1e-7, score));
+        return Math.log(clamped / (1 - clamped));
+      });
+      const mean = logits.reduce((sum, logit) => sum + logit, 0) / logits.length;
+      if (1 / (1 + Math.exp(-mean)) >= PLAYED_SCORE) return true;
+    }
+    return false;
+  }
+
+  /** The gate, and the recognizer and spotter on what it lets through. */
+  private listen(chunk: Int16Array, chunkMs: number): void {
+    this.gate.accept(chunk);
     if (!this.stream) {
       if (this.gate.speechMs < MIN_SPEECH_MS) {
         // Too little to open on: a lone loud frame is let go with the silence after it.
@@ -183,6 +277,29 @@ export class BargeInDetector {
     this.preRoll = [];
     this.preRollMs = 0;
     this.endUtterance();
+    this.recent = undefined;
+    // The networks start afresh with the next answer: a window of this one's end spliced to the next one's
+    // start is no sound anyone made (over the first second of answers its echo was heard as "stop" so). The
+    // first second of an answer is left to the recognizer and the spotter.
+    for (const listening of this.networks) Object.assign(listening, listeningAfresh(listening.network));
+  }
+
+  /**
+   * A network heard its word: it interrupts if the gate has the user speaking, in an utterance under way or
+   * one just ended, short enough for the word to be said alone ("stop"), and not yet acted on.
+   */
+  private networkHeard({ interruption, longestMs }: CommandNetwork): void {
+    const recent =
+      this.recent && this.heardMs - this.recent.endedMs <= NETWORK_LATE_MS ? this.recent : undefined;
+    const utterance = this.stream ? { ms: this.streamMs, outcome: this.outcome } : recent;
+    if (!utterance || utterance.ms > longestMs || utterance.outcome.fired) return;
+    const { outcome } = utterance;
+    outcome.fired = interruption;
+    outcome.by = "network";
+    // Its readings were told of already ("let go"): this is told of on its own.
+    if (outcome.readings)
+      this.options.onHeard?.({ ms: utterance.ms, readings: outcome.readings, interruption, by: "network" });
+    this.options.onInterruption(interruption);
   }
 
   private keep(chunk: Int16Array, chunkMs: number): void {
@@ -196,33 +313,40 @@ export class BargeInDetector {
 
   /** The utterance is over: read whole, any of its readings may name a command the live words missed. */
   private endUtterance(): void {
-    const { stream, spot, fired, epoch, streamMs } = this;
+    const { stream, spot, outcome, epoch, streamMs } = this;
     this.stream = undefined;
     this.spot = undefined;
     this.streamMs = 0;
-    this.fired = undefined;
+    this.outcome = {};
     this.gate.restart();
     if (!stream) return;
+    this.recent = { ms: streamMs, endedMs: this.heardMs, outcome };
     // Both finished even when one has named a command: each must end its utterance before the next starts.
     const spotted = spot?.finish().catch(() => undefined);
     stream
       .finish()
       .then(async (transcript: Transcript) => {
         const readings = transcript.readings.map((reading) => reading.text);
-        const heard = (more: Omit<HeardOverAnswer, "ms" | "readings">) =>
+        const heard = (more: Omit<HeardOverAnswer, "ms" | "readings">) => {
+          outcome.readings = readings;
           this.options.onHeard?.({ ms: streamMs, readings, ...more });
-        if (fired) return heard({ interruption: fired, by: "live words" });
+        };
+        // Named by the live words, or heard by a network while the readings were being taken.
+        if (outcome.fired) return heard({ interruption: outcome.fired, by: outcome.by });
         const live = () => epoch === this.epoch;
         if (!live()) return;
         // The readings first: the spotter is waited for only when none of them names a command.
         const read = readings.map((text) => this.named(text)).find((named) => named);
         if (read) {
+          outcome.fired = read;
           heard({ interruption: read, by: "reading" });
           return this.options.onInterruption(read);
         }
         const found = await spotted;
-        const interruption = this.spotted(found, streamMs, transcript);
+        const interruption = outcome.fired ? undefined : this.spotted(found, streamMs, transcript);
         if (!live()) return;
+        if (outcome.fired) return heard({ interruption: outcome.fired, by: outcome.by });
+        if (interruption) outcome.fired = interruption;
         heard({
           ...(found ? { spotted: found } : {}),
           ...(interruption ? { interruption, by: "spotter" } : {}),
@@ -234,8 +358,9 @@ export class BargeInDetector {
 
   private check(partial: string): void {
     const interruption = this.named(partial);
-    if (this.fired || !interruption) return;
-    this.fired = interruption;
+    if (this.outcome.fired || !interruption) return;
+    this.outcome.fired = interruption;
+    this.outcome.by = "live words";
     this.options.onInterruption(interruption);
   }
 
@@ -260,3 +385,14 @@ export class BargeInDetector {
     return words.includes(this.wakeWord) ? "wake" : undefined;
   }
 }
+
+/** A network's runs of scores over its threshold, as its model file sets them. */
+const picker = (model: WakeModelFile) => new PeakPicker(model.threshold, model.steps ?? 1, model.smooth ?? 1);
+
+/** A network's scores and runs, of the microphone and of what was played, before any audio. */
+const listeningAfresh = (network: CommandNetwork) => ({
+  windows: new WindowScores(networksOf(network.model)),
+  peaks: picker(network.model),
+  played: new WindowScores(networksOf(network.model)),
+  playedScores: [],
+});

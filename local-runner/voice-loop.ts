@@ -6,7 +6,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { SAMPLE_RATE } from "./audio/wav.js";
-import { BargeInDetector, type HeardOverAnswer, type Interruption } from "./barge-in.js";
+import { BargeInDetector, type CommandNetwork, type HeardOverAnswer, type Interruption } from "./barge-in.js";
 import type { Conversation, Turn } from "./conversation.js";
 import { understanding } from "./decision.js";
 import { Endpointer } from "./recognizers/endpointer.js";
@@ -109,6 +109,8 @@ export interface VoiceLoopOptions {
   readonly wake?: WakeListener;
   /** Hears "stop" and the wake word over an answer by their sounds, where the recognizer misreads them. */
   readonly spotter?: Spotter;
+  /** Networks that hear "stop" (or the wake word) over an answer by their sounds (barge-in.ts). */
+  readonly commandNetworks?: readonly CommandNetwork[];
   /** Told of every utterance heard over an answer and what came of it (listen --verbose). */
   readonly onHeardOverAnswer?: (heard: HeardOverAnswer) => void;
 }
@@ -154,6 +156,7 @@ export class VoiceLoop {
         recognizer: options.recognizer,
         wakeWord: options.wakeWord,
         ...(options.spotter ? { spotter: options.spotter } : {}),
+        ...(options.commandNetworks ? { networks: options.commandNetworks } : {}),
         asks: (text) => {
           const resolution = options.conversation.resolve(text);
           return resolution.kind === "intent" && !resolution.intent.startsWith("AMAZON.");
@@ -201,6 +204,14 @@ export class VoiceLoop {
   hear(chunk: Int16Array): void {
     for (let offset = 0; offset < chunk.length; offset += STEP_SAMPLES)
       this.step(chunk.subarray(offset, offset + STEP_SAMPLES));
+  }
+
+  /**
+   * What the speaker played over the microphone's next chunk (the echo canceller's reference, lined up with
+   * it), given before that chunk: over an answer, the word networks hear the answer's own words in it.
+   */
+  played(chunk: Int16Array): void {
+    if (this.busy && this.speaking && !this.interruption && chunk.length > 0) this.bargeIn?.played(chunk);
   }
 
   /** Ends the conversation from outside (Ctrl-C, a lost microphone); with an error, `finished` rejects. */

@@ -257,6 +257,8 @@ export class MicrophoneClock {
  */
 export class EchoCancelledMicrophone {
   private passing = true;
+  /** What the speaker played over the last chunk cleaned, lined up with it (empty when nothing was playing). */
+  lastPlayed: Int16Array = new Int16Array(0);
   private readonly clock = new MicrophoneClock();
 
   constructor(
@@ -275,8 +277,10 @@ export class EchoCancelledMicrophone {
     const echoing = this.reference.playedBetween(startMs - ECHO_TAIL_MS, arrivedMs);
     if (echoing) {
       this.passing = false;
-      return this.canceller.process(chunk, this.reference.over(startMs, chunk.length));
+      this.lastPlayed = this.reference.over(startMs, chunk.length);
+      return this.canceller.process(chunk, this.lastPlayed);
     }
+    this.lastPlayed = new Int16Array(0);
     if (this.passing) return chunk;
     // Back to passing: the samples the canceller still holds come first, so each sample comes out once.
     this.passing = true;

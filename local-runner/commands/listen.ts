@@ -212,6 +212,8 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   const detector = options.wake ? await wakeWordDetector(options, recognizer) : undefined;
   const wakeWord = options.wakeWord ?? DEFAULT_WAKE_WORD;
   const spotter = echo ? await commandSpotter(wakeWord) : undefined;
+  // The "stop" network too, where the echo canceller lets anything be heard over an answer.
+  const commandNetworks = echo ? (await import("../wake/command-networks.js")).commandNetworks() : undefined;
   const microphone = openMicrophone({ device: options.device });
   let answers = 0;
   let heard = "";
@@ -227,6 +229,7 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
     wakeWord,
     ...(detector ? { wake: detector } : {}),
     ...(spotter ? { spotter } : {}),
+    ...(commandNetworks ? { commandNetworks } : {}),
     ...(options.verbose
       ? {
           onHeardOverAnswer: (over: HeardOverAnswer) =>
@@ -291,7 +294,12 @@ async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOpti
   if (detector) loop.begin();
   try {
     await microphone.start(
-      (chunk) => loop.hear(echo ? echo.clean(chunk) : chunk),
+      (chunk) => {
+        if (!echo) return loop.hear(chunk);
+        const cleaned = echo.clean(chunk);
+        loop.played(echo.lastPlayed);
+        loop.hear(cleaned);
+      },
       (lost) => loop.stop(new UserError(lost.message, 1)),
     );
     hearing = true;
