@@ -15,6 +15,16 @@
  *   npm run bench:wake -- --grid --splits held-out --wake-model /tmp/pair.json
  *   npm run train:wake -- --examples /tmp/with.bin --combine /tmp/with.json,/tmp/without.json --setting 0.9,5,1
  *
+ * The "stop" network heard over answers (local-runner/wake/stop.json, barge-in.ts) is a pair made the same
+ * way for the word "stop", without bench:barge-in's voices, with 180 minutes of talk; its setting was chosen
+ * over answers' echo on voices of its validation split (docs/voice.md, Interrupting):
+ *
+ *   H=flite:slt,flite:awb,festival:kal_diphone
+ *   npm run train:wake -- --word stop --talk-minutes 180 --hold-out $H --examples /tmp/stop-with.bin --out /tmp/stop-with.json
+ *   npm run train:wake -- --word stop --talk-minutes 180 --hold-out $H --no-recorded --examples /tmp/stop-without.bin --out /tmp/stop-without.json
+ *   npm run train:wake -- --word stop --hold-out $H --examples /tmp/stop-with.bin \
+ *     --combine /tmp/stop-with.json,/tmp/stop-without.json --setting 0.9,4,4 --out local-runner/wake/stop.json
+ *
  * Other uses:
  *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
  *   npm run train:wake -- --examples FILE --seed 2 --out b.json      another network on the same examples
