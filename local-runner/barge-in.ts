@@ -6,7 +6,9 @@
  * after cancelling, whose usual level it follows: that residue is speech too, only 20 to 40 dB quieter
  * than the user, so speech alone or a fixed level would let it through. The recognizer's live words are
  * checked as they come; then, after a short silence, every reading of the whole utterance (the skill's own
- * phrases hear a short "stop" that open English takes for "she told").
+ * phrases hear a short "stop" that open English takes for "she told"). Networks trained for a word
+ * (wake/command-networks.ts: "stop") hear all the cleaned audio, and what they hear counts while the gate
+ * hears the user say something short, unless what the speaker played just before held the word too.
  */
 import { normalizeUtterance } from "../skill/text/normalize.js";
 import { FRAME_SAMPLES, VoiceActivity } from "./audio/voice-activity.js";
@@ -15,7 +17,7 @@ import type { SpotStream, Spotted, Spotter } from "./recognizers/keyphrase-spott
 import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
 import { networksOf, type WakeModelFile } from "./wake/network.js";
 import { PeakPicker } from "./wake/network-detector.js";
-import { WindowScores } from "./wake/window-scores.js";
+import { SCORE_STRIDE, WindowScores } from "./wake/window-scores.js";
 
 /** What cutting in asks for: silence and the skill's Stop, or the wake word's "I'm listening". */
 export type Interruption = "stop" | "wake";
@@ -177,7 +179,7 @@ interface ListeningNetwork {
  * voice were heard as "stop" so). What the speaker plays reaches the microphone 30 to 100 ms later.
  */
 const PLAYED_WITHIN_MS = 600;
-/** ...nearly: a score of what was played this high (the mean of four, as the model smooths) counts. */
+/** ...nearly: a score of what was played this high (smoothed as the model asks: the mean of four) counts. */
 const PLAYED_SCORE = 0.5;
 
 export class BargeInDetector {
@@ -229,19 +231,13 @@ export class BargeInDetector {
     }
   }
 
-  /** True when what was played just before held the network's word, or nearly: its scores' mean of four. */
+  /** True when what was played just before held the network's word, or nearly: its scores smoothed as the model asks. */
   private playedIt(listening: ListeningNetwork): boolean {
-    const scores = listening.playedScores.map(({ score }) => score);
-    const smooth = listening.network.model.smooth ?? 1;
-    for (let end = smooth; end <= scores.length; end++) {
-      const logits = scores.slice(end - smooth, end).map((score) => {
-        const clamped = Math.min(1 - 1e-7, Math.max(1e-7, score));
-        return Math.log(clamped / (1 - clamped));
-      });
-      const mean = logits.reduce((sum, logit) => sum + logit, 0) / logits.length;
-      if (1 / (1 + Math.exp(-mean)) >= PLAYED_SCORE) return true;
-    }
-    return false;
+    const nearly = new PeakPicker(PLAYED_SCORE, 1, listening.network.model.smooth ?? 1);
+    return listening.playedScores.some(({ score }, index) => {
+      nearly.next(score, index * SCORE_STRIDE);
+      return nearly.running > 0;
+    });
   }
 
   /** The gate, and the recognizer and spotter on what it lets through. */
