@@ -15,7 +15,7 @@ import { FRAME_SAMPLES, VoiceActivity } from "./audio/voice-activity.js";
 import { SAMPLE_RATE } from "./audio/wav.js";
 import type { SpotStream, Spotted, Spotter } from "./recognizers/keyphrase-spotter.js";
 import type { RecognitionStream, Recognizer, Transcript } from "./recognizers/types.js";
-import { networksOf, type WakeModelFile } from "./wake/network.js";
+import { type Network, networksOf, type WakeModelFile } from "./wake/network.js";
 import { PeakPicker } from "./wake/network-detector.js";
 import { SCORE_STRIDE, WindowScores } from "./wake/window-scores.js";
 
@@ -168,6 +168,8 @@ interface ListeningNetwork {
   windows: WindowScores;
   peaks: PeakPicker;
   readonly network: CommandNetwork;
+  /** Its weights, decoded from the model file once. */
+  readonly weights: readonly Network[];
   /** Its scores of what the speaker played, and when each came (audio heard then, ms). */
   played: WindowScores;
   playedScores: { score: number; atMs: number }[];
@@ -202,7 +204,10 @@ export class BargeInDetector {
 
   constructor(private readonly options: BargeInOptions) {
     this.wakeWord = normalizeUtterance(options.wakeWord ?? DEFAULT_WAKE_WORD);
-    this.networks = (options.networks ?? []).map((network) => ({ network, ...listeningAfresh(network) }));
+    this.networks = (options.networks ?? []).map((network) => {
+      const weights = networksOf(network.model);
+      return { network, weights, ...listeningAfresh(network, weights) };
+    });
   }
 
   /** Echo-cancelled microphone audio heard while an answer plays. */
@@ -277,7 +282,8 @@ export class BargeInDetector {
     // The networks start afresh with the next answer: a window of this one's end spliced to the next one's
     // start is no sound anyone made (over the first second of answers its echo was heard as "stop" so). The
     // first second of an answer is left to the recognizer and the spotter.
-    for (const listening of this.networks) Object.assign(listening, listeningAfresh(listening.network));
+    for (const listening of this.networks)
+      Object.assign(listening, listeningAfresh(listening.network, listening.weights));
   }
 
   /**
@@ -386,9 +392,9 @@ export class BargeInDetector {
 const picker = (model: WakeModelFile) => new PeakPicker(model.threshold, model.steps ?? 1, model.smooth ?? 1);
 
 /** A network's scores and runs, of the microphone and of what was played, before any audio. */
-const listeningAfresh = (network: CommandNetwork) => ({
-  windows: new WindowScores(networksOf(network.model)),
+const listeningAfresh = (network: CommandNetwork, weights: readonly Network[]) => ({
+  windows: new WindowScores(weights),
   peaks: picker(network.model),
-  played: new WindowScores(networksOf(network.model)),
+  played: new WindowScores(weights),
   playedScores: [],
 });

@@ -170,7 +170,7 @@ const STOP_SOUNDALIKES = [
   "Spotify was playing in the kitchen.",
   "The dog began to hop.",
 ];
-const STOP_SHORT_SAYINGS = [
+const STOP_SHORT_SOUNDALIKES = [
   "Top.",
   "Shop.",
   "Shut up.",
@@ -182,9 +182,17 @@ const STOP_SHORT_SAYINGS = [
   "Hot!",
 ];
 
-/** Sentences with words that sound like `word`, to be heard as other words: none for a word without a list. */
-const soundalikesOf = (word: string): readonly string[] =>
-  ({ samantha: SAMANTHA_SOUNDALIKES, stop: STOP_SOUNDALIKES })[word.toLowerCase()] ?? [];
+/**
+ * Words that sound like `word`, to be heard as other words: in sentences of other talk, and said alone after a
+ * quiet spell with the short sayings. None for a word without lists.
+ */
+const soundalikesOf = (
+  word: string,
+): { readonly sentences: readonly string[]; readonly sayings: readonly string[] } =>
+  ({
+    samantha: { sentences: SAMANTHA_SOUNDALIKES, sayings: [] },
+    stop: { sentences: STOP_SOUNDALIKES, sayings: STOP_SHORT_SOUNDALIKES },
+  })[word.toLowerCase()] ?? { sentences: [], sayings: [] };
 
 /** True when `text` says `word` (as a word of its own). */
 export const names = (text: string, word: string): boolean =>
@@ -501,7 +509,11 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
     // Of every seven sentences, one has a soundalike of the word, two talk about the film, four are other talk.
     const kind = index % 7;
     let text =
-      kind === 0 && soundalikes.length > 0 ? pick(soundalikes) : kind <= 2 ? pick(film) : pick(sentences);
+      kind === 0 && soundalikes.sentences.length > 0
+        ? pick(soundalikes.sentences)
+        : kind <= 2
+          ? pick(film)
+          : pick(sentences);
     // listen's own voice reads no answers here: bench:wake's held-out talk has it read them.
     while (voice === SLT && (answerSet.has(text) || answerSentences.has(text))) text = pick(sentences);
     const said = spoken(text, voice);
@@ -523,10 +535,7 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
   for (const { voice, said } of talk) withoutTheWord(voice, said, silence(200 + random() * 600), 300);
 
   // Short sayings after a quiet spell, by the word's voices: none of them the word.
-  const sayings = [
-    ...SHORT_SAYINGS,
-    ...(options.word.toLowerCase() === "stop" ? STOP_SHORT_SAYINGS : []),
-  ].filter((saying) => !names(saying, options.word));
+  const sayings = [...SHORT_SAYINGS, ...soundalikes.sayings].filter((saying) => !names(saying, options.word));
   for (const voice of voices)
     for (let saying = 0; saying < SHORT_PER_VOICE * weight(voice); saying++) {
       const said = spoken(pick(sayings), voice);

@@ -41,8 +41,8 @@ import {
   type Layer,
   type Network,
   networksOf,
+  readModelFile,
   scoreOf,
-  type WakeModelFile,
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
@@ -441,13 +441,12 @@ if (isMain) {
     `${trainClips.length} training clips (${examples.filter((e) => e.label === 1).length} positive windows, ${examples.filter((e) => e.label === 0).length} negative), ${validation.length} validation clips`,
   );
   const sizes = [INPUTS, ...options.hidden.split(",").map(Number), 1];
-  const modelFile = (file: string) => JSON.parse(readFileSync(file, "utf8")) as WakeModelFile;
-  const combined = options.combine?.split(",").map(modelFile);
+  const combined = options.combine?.split(",").map(readModelFile);
   let networks: Network[];
   if (combined) networks = combined.flatMap(networksOf);
   else {
     const network = options.weights
-      ? (networksOf(modelFile(options.weights))[0] as Network)
+      ? (networksOf(readModelFile(options.weights))[0] as Network)
       : newNetwork(sizes, seeded(options.seed));
     train(network, examples, {
       epochs: options.epochs,
@@ -485,7 +484,7 @@ if (isMain) {
             { members: combined.map((file) => file.trained), validation: results, settingFrom }
           : {
               // Trained further from --weights: how those were trained, then these epochs.
-              ...(options.weights ? { from: modelFile(options.weights).trained } : {}),
+              ...(options.weights ? { from: readModelFile(options.weights).trained } : {}),
               perVoice: options.perVoice,
               talkMinutes: options.talkMinutes,
               recordedVoices: options.recorded,

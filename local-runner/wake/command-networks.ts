@@ -3,9 +3,8 @@
  * is. Trained by `npm run train:wake -- --word stop` without bench:barge-in's voices, its setting chosen on
  * other voices over another voice's echo (docs/voice.md, Interrupting).
  */
-import { readFileSync } from "node:fs";
 import type { CommandNetwork } from "../barge-in.js";
-import type { WakeModelFile } from "./network.js";
+import { readModelFile, type WakeModelFile } from "./network.js";
 import stop from "./stop.json" with { type: "json" };
 
 /** "stop" said alone, with the audio kept from before the gate opened (300 ms), takes at most about this. */
@@ -17,8 +16,6 @@ const STOP_LONGEST_MS = 1000;
  * woke on 2 of 24 questions said over an answer, and the recognizer already hears the word there.
  */
 export function commandNetworks(stopModel?: string): CommandNetwork[] {
-  const model = stopModel
-    ? (JSON.parse(readFileSync(stopModel, "utf8")) as WakeModelFile)
-    : (stop as WakeModelFile);
+  const model = stopModel ? readModelFile(stopModel) : (stop as WakeModelFile);
   return [{ model, interruption: "stop", longestMs: STOP_LONGEST_MS }];
 }

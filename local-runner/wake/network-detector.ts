@@ -5,11 +5,10 @@
  * start of a question said in the same breath. Runs in a few milliseconds per second of audio, in the
  * process, with no decoder and no library beyond this code.
  */
-import { readFileSync } from "node:fs";
 import { KeptAudio } from "../audio/kept-audio.js";
 import { SAMPLE_RATE } from "../audio/wav.js";
 import { FRAME_SHIFT } from "./log-mel.js";
-import { type Network, networksOf, type WakeModelFile } from "./network.js";
+import { type Network, networksOf, readModelFile, type WakeModelFile } from "./network.js";
 import samantha from "./samantha.json" with { type: "json" };
 import { SCORE_STRIDE, WindowScores } from "./window-scores.js";
 
@@ -28,7 +27,7 @@ const SHIPPED: Readonly<Record<string, WakeModelFile>> = { samantha: samantha as
 
 /** The trained network for `word`, if one ships (or `file` holds one, written by npm run train:wake). */
 export function wakeModelFor(word: string, file?: string): WakeModelFile | undefined {
-  if (file) return JSON.parse(readFileSync(file, "utf8")) as WakeModelFile;
+  if (file) return readModelFile(file);
   return SHIPPED[word.toLowerCase().trim()];
 }
 

@@ -3,6 +3,7 @@
  * (log-mel.ts) and says how likely it is that the wake word ended just now. Trained by `npm run train:wake`
  * (wake-model/train.ts) on synthesized speech; its weights ship as JSON beside this file.
  */
+import { readFileSync } from "node:fs";
 import { MEL_BANDS } from "./log-mel.js";
 
 /** Frames (10 ms) the network hears at once, averaged in threes: 35 steps of 30 ms. */
@@ -56,6 +57,10 @@ const floats = (base64: string) => {
 };
 const base64 = (values: Float32Array) =>
   Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+
+/** A model file `npm run train:wake` wrote. */
+export const readModelFile = (path: string): WakeModelFile =>
+  JSON.parse(readFileSync(path, "utf8")) as WakeModelFile;
 
 export function networksOf(file: WakeModelFile): Network[] {
   if (
