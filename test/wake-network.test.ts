@@ -7,15 +7,17 @@ import {
   activations,
   fileOf,
   INPUTS,
+  type Layer,
   type Network,
   networksOf,
+  POOLED,
   scoreOf,
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
 import { NetworkWakeDetector, PeakPicker, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import { names, seeded, speechEnd } from "../wake-model/dataset.js";
-import { backpropagate, chosenSetting, newNetwork } from "../wake-model/train.js";
+import { backpropagate, chosenSetting, layerSpecs, newNetwork } from "../wake-model/train.js";
 
 const tone = (hz: number, seconds: number, amplitude = 8000) =>
   Int16Array.from({ length: seconds * SAMPLE_RATE }, (_, n) =>
@@ -83,10 +85,8 @@ describe("wake network: log mel features", () => {
 });
 
 describe("wake network: the network and its training", () => {
-  it("computes each weight's gradient as a small change of that weight changes the loss", () => {
-    const random = seeded(7);
-    const network = newNetwork([6, 5, 3, 1], random);
-    const input = Float32Array.from({ length: 6 }, () => random() * 2 - 1);
+  /** Checks every weight's gradient against the loss's change as that weight is moved; returns how many. */
+  const checkGradients = (network: Network, input: Float32Array) => {
     const loss = (net: Network) => {
       const logit = (activations(net, input).at(-1) as Float32Array)[0] as number;
       return Math.log(1 + Math.exp(-logit)); // label 1
@@ -110,7 +110,47 @@ describe("wake network: the network and its training", () => {
           expect((gradients[2 * index + part] as Float32Array)[i]).toBeCloseTo(numeric, 2);
           checked++;
         }
-    expect(checked).toBe(6 * 5 + 5 + 5 * 3 + 3 + 3 + 1);
+    return checked;
+  };
+
+  it("computes each weight's gradient as a small change of that weight changes the loss", () => {
+    const random = seeded(7);
+    const network = newNetwork([6, 5, 3, 1], random);
+    const input = Float32Array.from({ length: 6 }, () => random() * 2 - 1);
+    expect(checkGradients(network, input)).toBe(6 * 5 + 5 + 5 * 3 + 3 + 3 + 1);
+  });
+
+  it("slides a convolution's weights along time, and computes their gradients too", () => {
+    const random = seeded(8);
+    // 5 steps of 3 bands; 4 channels over 2 steps (4 positions); 2 over 2 steps moved 2 at a time (2 positions).
+    const conv = (channels: number, kernel: number, stride: number) => ({ channels, kernel, stride });
+    const network = newNetwork([15, conv(4, 2, 1), conv(2, 2, 2), 3, 1], random, 3);
+    expect(network.layers.map((layer) => [layer.inputs, layer.outputs, layer.weights.length])).toEqual([
+      [15, 16, 4 * 6],
+      [16, 4, 2 * 8],
+      [4, 3, 12],
+      [3, 1, 3],
+    ]);
+    const input = Float32Array.from({ length: 15 }, () => random() * 2 - 1);
+    // The first layer's last position sees steps 3 and 4, with the same weights as its first sees 0 and 1.
+    const [first] = activations(network, input) as [Float32Array];
+    const layer = network.layers[0] as Layer;
+    for (const [position, channel] of [
+      [0, 0],
+      [3, 2],
+    ] as const) {
+      let sum = layer.biases[channel] as number;
+      for (let i = 0; i < 6; i++)
+        sum += (layer.weights[channel * 6 + i] as number) * (input[position * 3 + i] as number);
+      expect(first[position * 4 + channel]).toBeCloseTo(Math.max(sum, 0), 6);
+    }
+    expect(checkGradients(network, input)).toBe(24 + 4 + 16 + 2 + 12 + 3 + 3 + 1);
+    // Through the model file, as it ships.
+    const file = JSON.parse(JSON.stringify(fileOf([network], "samantha", { threshold: 0.9, steps: 2 }, {})));
+    const [read] = networksOf({ ...file, windowFrames: WINDOW_FRAMES, pooled: POOLED, bands: MEL_BANDS });
+    expect(activations(read as Network, input).at(-1)).toEqual(activations(network, input).at(-1));
+    expect(layerSpecs("conv24x3,conv24x3/2,48")).toEqual([conv(24, 3, 1), conv(24, 3, 2), 48]);
+    expect(() => layerSpecs("conv24")).toThrow(/--hidden/);
   });
 
   it("scores several networks by their mean output, so that one network's alarm alone is damped", () => {

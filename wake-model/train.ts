@@ -43,6 +43,7 @@ import {
   networksOf,
   readModelFile,
   scoreOf,
+  shapeOf,
   WINDOW_FRAMES,
   windowInput,
 } from "../local-runner/wake/network.js";
@@ -63,18 +64,67 @@ export const examplesOf = (clips: readonly Clip[]): Example[] =>
     ...clip.negatives.map((end): Example => ({ clip, end, label: 0 })),
   ]);
 
-/** A network of `sizes` (inputs first), with He-initialised weights. */
-export function newNetwork(sizes: readonly number[], random: () => number): Network {
+/** A convolution over time: `channels` outputs at each position, seeing `kernel` steps, `stride` steps apart. */
+export interface Convolution {
+  readonly channels: number;
+  readonly kernel: number;
+  readonly stride: number;
+}
+
+/** Layer sizes as `--hidden` gives them: "64" is fully connected, "conv24x3" a convolution, "conv24x3/2" strided. */
+export function layerSpecs(hidden: string): (number | Convolution)[] {
+  return hidden.split(",").map((entry) => {
+    const convolution = /^conv(\d+)x(\d+)(?:\/(\d+))?$/.exec(entry.trim());
+    if (convolution)
+      return {
+        channels: Number(convolution[1]),
+        kernel: Number(convolution[2]),
+        stride: Number(convolution[3] ?? 1),
+      };
+    const size = Number(entry);
+    if (!Number.isInteger(size) || size < 1)
+      throw new Error(
+        `--hidden: "${entry}" is neither a size (64) nor a convolution (conv24x3 or conv24x3/2)`,
+      );
+    return size;
+  });
+}
+
+/**
+ * A network of `sizes` (its inputs first, then each layer's outputs or convolution), with He-initialised
+ * weights. Its inputs are steps of `channels` values each (the window's mel bands).
+ */
+export function newNetwork(
+  sizes: readonly [number, ...(number | Convolution)[]],
+  random: () => number,
+  channels = MEL_BANDS,
+): Network {
   const layers: Layer[] = [];
-  for (let at = 1; at < sizes.length; at++) {
-    const [inputs, outputs] = [sizes[at - 1] as number, sizes[at] as number];
-    const spread = Math.sqrt(2 / inputs);
-    const weights = Float32Array.from({ length: inputs * outputs }, () => {
+  let [inputs, inputChannels] = [sizes[0], channels];
+  for (const size of sizes.slice(1) as (number | Convolution)[]) {
+    const convolution = typeof size === "number" ? undefined : size;
+    const span = convolution ? convolution.kernel * inputChannels : inputs;
+    const outChannels = convolution ? convolution.channels : (size as number);
+    const positions = convolution
+      ? Math.floor((inputs / inputChannels - convolution.kernel) / convolution.stride) + 1
+      : 1;
+    if (positions < 1)
+      throw new Error(`a convolution of ${span / inputChannels} steps is longer than its input`);
+    const spread = Math.sqrt(2 / span);
+    const weights = Float32Array.from({ length: span * outChannels }, () => {
       // Box-Muller.
       const u = Math.max(random(), 1e-12);
       return spread * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
     });
-    layers.push({ inputs, outputs, weights, biases: new Float32Array(outputs) });
+    const outputs = positions * outChannels;
+    layers.push({
+      inputs,
+      outputs,
+      weights,
+      biases: new Float32Array(outChannels),
+      ...(convolution ? { span, hop: convolution.stride * inputChannels } : {}),
+    });
+    [inputs, inputChannels] = [outputs, outChannels];
   }
   return { layers };
 }
@@ -133,14 +183,18 @@ export function backpropagate(
     const weightGradient = gradients[2 * index] as Float32Array;
     const biasGradient = gradients[2 * index + 1] as Float32Array;
     const next = index > 0 ? new Float32Array(layer.inputs) : undefined;
-    for (let o = 0; o < layer.outputs; o++) {
-      const d = delta[o] as number;
-      if (d === 0) continue;
-      biasGradient[o] = (biasGradient[o] as number) + d;
-      const row = o * layer.inputs;
-      for (let i = 0; i < layer.inputs; i++) {
-        weightGradient[row + i] = (weightGradient[row + i] as number) + d * (below[i] as number);
-        if (next) next[i] = (next[i] as number) + d * (layer.weights[row + i] as number);
+    const { channels, span, hop, positions } = shapeOf(layer);
+    for (let position = 0; position < positions; position++) {
+      const from = position * hop;
+      for (let o = 0; o < channels; o++) {
+        const d = delta[position * channels + o] as number;
+        if (d === 0) continue;
+        biasGradient[o] = (biasGradient[o] as number) + d;
+        const row = o * span;
+        for (let i = 0; i < span; i++) {
+          weightGradient[row + i] = (weightGradient[row + i] as number) + d * (below[from + i] as number);
+          if (next) next[from + i] = (next[from + i] as number) + d * (layer.weights[row + i] as number);
+        }
       }
     }
     if (next) {
@@ -378,7 +432,11 @@ if (isMain) {
     .option("--per-voice <n>", "sayings of the word per voice", Number, 12)
     .option("--talk-minutes <n>", "minutes of other talk", Number, 240)
     .option("--epochs <n>", "passes over the examples", Number, 8)
-    .option("--hidden <sizes>", "hidden layer sizes, comma-separated", "64,32")
+    .option(
+      "--hidden <sizes>",
+      'hidden layers, comma-separated: a size is fully connected, "conv24x3" a convolution over time of 24 channels seeing 3 steps, "conv24x3/2" one moved 2 steps at a time',
+      "64,32",
+    )
     .option("--decay <rate>", "L2 weight decay", Number, 1e-3)
     .option("--weights <file>", "start from these weights (with --epochs 0: only choose the threshold again)")
     .option(
@@ -440,7 +498,7 @@ if (isMain) {
   log(
     `${trainClips.length} training clips (${examples.filter((e) => e.label === 1).length} positive windows, ${examples.filter((e) => e.label === 0).length} negative), ${validation.length} validation clips`,
   );
-  const sizes = [INPUTS, ...options.hidden.split(",").map(Number), 1];
+  const sizes: [number, ...(number | Convolution)[]] = [INPUTS, ...layerSpecs(options.hidden), 1];
   const combined = options.combine?.split(",").map(readModelFile);
   let networks: Network[];
   if (combined) networks = combined.flatMap(networksOf);
@@ -491,6 +549,7 @@ if (isMain) {
               ...(options.holdOut.length > 0 ? { heldOutVoices: options.holdOut } : {}),
               epochs: options.epochs,
               sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
+              hidden: options.hidden,
               seed: options.seed,
               validation: results,
               settingFrom,

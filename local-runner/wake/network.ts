@@ -14,9 +14,29 @@ export const INPUTS = (WINDOW_FRAMES / POOLED) * MEL_BANDS;
 export interface Layer {
   readonly inputs: number;
   readonly outputs: number;
-  /** outputs × inputs, row by row. */
+  /** One row of `span` weights per channel (biases.length of them). */
   readonly weights: Float32Array;
+  /** One per channel. */
   readonly biases: Float32Array;
+  /**
+   * A convolution over time: each channel sees `span` inputs in a row (some steps of the layer below, every
+   * band or channel of each), moved on by `hop` inputs for each of its positions; its outputs are position by
+   * position, each position's channels together, as its inputs are. Absent: fully connected (one position,
+   * seeing every input).
+   */
+  readonly span?: number;
+  readonly hop?: number;
+}
+
+/** A layer's shape: its channels, how many inputs each sees, how far apart its positions are, and how many. */
+export function shapeOf(layer: Layer) {
+  const channels = layer.biases.length;
+  return {
+    channels,
+    span: layer.span ?? layer.inputs,
+    hop: layer.hop ?? 0,
+    positions: layer.outputs / channels,
+  };
 }
 
 /** A network's layers; ReLU between them, a logistic output. */
@@ -30,6 +50,8 @@ interface LayerFile {
   readonly outputs: number;
   readonly weights: string;
   readonly biases: string;
+  readonly span?: number;
+  readonly hop?: number;
 }
 
 /**
@@ -78,6 +100,7 @@ export function networksOf(file: WakeModelFile): Network[] {
       outputs: layer.outputs,
       weights: floats(layer.weights),
       biases: floats(layer.biases),
+      ...(layer.span === undefined ? {} : { span: layer.span, hop: layer.hop }),
     })),
   }));
 }
@@ -105,6 +128,7 @@ export function fileOf(
         outputs: layer.outputs,
         weights: base64(layer.weights),
         biases: base64(layer.biases),
+        ...(layer.span === undefined ? {} : { span: layer.span, hop: layer.hop }),
       })),
     })),
     threshold,
@@ -144,12 +168,16 @@ export function activations(network: Network, input: Float32Array): Float32Array
   for (const [index, layer] of network.layers.entries()) {
     const out = new Float32Array(layer.outputs);
     const last = index === network.layers.length - 1;
-    for (let o = 0; o < layer.outputs; o++) {
-      let sum = layer.biases[o] as number;
-      const row = o * layer.inputs;
-      for (let i = 0; i < layer.inputs; i++)
-        sum += (layer.weights[row + i] as number) * (current[i] as number);
-      out[o] = last || sum > 0 ? sum : 0;
+    const { channels, span, hop, positions } = shapeOf(layer);
+    for (let position = 0; position < positions; position++) {
+      const from = position * hop;
+      for (let o = 0; o < channels; o++) {
+        let sum = layer.biases[o] as number;
+        const row = o * span;
+        for (let i = 0; i < span; i++)
+          sum += (layer.weights[row + i] as number) * (current[from + i] as number);
+        out[position * channels + o] = last || sum > 0 ? sum : 0;
+      }
     }
     outputs.push(out);
     current = out;
