@@ -10,7 +10,6 @@ import {
   type Layer,
   type Network,
   networksOf,
-  POOLED,
   scoreOf,
   WINDOW_FRAMES,
   windowInput,
@@ -147,7 +146,7 @@ describe("wake network: the network and its training", () => {
     expect(checkGradients(network, input)).toBe(24 + 4 + 16 + 2 + 12 + 3 + 3 + 1);
     // Through the model file, as it ships.
     const file = JSON.parse(JSON.stringify(fileOf([network], "samantha", { threshold: 0.9, steps: 2 }, {})));
-    const [read] = networksOf({ ...file, windowFrames: WINDOW_FRAMES, pooled: POOLED, bands: MEL_BANDS });
+    const [read] = networksOf(file);
     expect(activations(read as Network, input).at(-1)).toEqual(activations(network, input).at(-1));
     expect(layerSpecs("conv24x3,conv24x3/2,48")).toEqual([conv(24, 3, 1), conv(24, 3, 2), 48]);
     expect(() => layerSpecs("conv24")).toThrow(/--hidden/);
