@@ -117,13 +117,20 @@ export const isValidation = (voice: SynthVoice) => WORD_VOICES.indexOf(voice) % 
 
 /**
  * Voices reading other talk: the word's voices, and festival's SLT (listen's own voice, whose talk woke the
- * keyphrase spotter most), reading license texts only.
+ * keyphrase spotter most), reading everything but the skill's answers.
  */
 const SLT: SynthVoice = "festival:cmu_us_slt_arctic_hts";
 
 /** Texts read as other talk: license texts bench:wake's held-out splits never read, and the skill's answers. */
 const LICENSES = "/usr/share/common-licenses";
 const TALK_TEXTS = ["Apache-2.0", "MPL-2.0", "CC0-1.0"];
+/**
+ * Spoken talk of other kinds, written for training by people who read none of bench:wake's texts: everyday
+ * talk at home and among friends (talk/everyday.txt), and what a home hears from screens, speakers and public
+ * life (talk/heard.txt). License texts alone are one register; the talk of the first held-out splits' own
+ * voice (festival SLT) woke the networks, in everyday and broadcast registers.
+ */
+const SPOKEN_TALK = ["everyday.txt", "heard.txt"];
 
 /** Words that share sounds with "Samantha", in sentences, so that near misses are heard as other words. */
 const SAMANTHA_SOUNDALIKES = [
@@ -456,7 +463,10 @@ function talkSentences(word: string): string[] {
   const licenses = TALK_TEXTS.flatMap((name) =>
     licenseParagraphs(name).filter((paragraph) => paragraph.split(" ").length >= 6),
   ).flatMap((paragraph) => paragraph.match(/[^.;:]+[.;:]?/g) ?? []);
-  return [...licenses, ...answersWithoutTheName()]
+  const spoken = SPOKEN_TALK.flatMap((name) =>
+    paragraphsOf(readFileSync(new URL(`talk/${name}`, import.meta.url), "utf8")),
+  ).flatMap((paragraph) => paragraph.match(/[^.?!]+[.?!]?/g) ?? []);
+  return [...licenses, ...spoken, ...answersWithoutTheName()]
     .map((sentence) => sentence.trim().slice(0, 300))
     .filter(
       (sentence) => sentence.split(" ").length >= 4 && !/samantha/i.test(sentence) && !names(sentence, word),
