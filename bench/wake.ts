@@ -10,6 +10,9 @@
  *                                               (what the recognizer made of it, and of each missed wake),
  *                                               for trying changes
  *   npm run bench:wake -- --merge a/wake.json,b/wake.json    one report of splits run in two processes
+ *   npm run bench:wake -- --grid --splits held-out --wake-model a.json,b.json
+ *                                               each model's false wakes and misses at every setting, on the
+ *                                               same audio (synthesized once), without the recognizer
  *
  * The tuning split (voices, texts and questions of its own) picks the confirmation rule; the held-out split
  * (other voices, other texts, the other questions) is measured once with what was picked, never tuned on.
@@ -76,7 +79,10 @@ const options = new Command()
     "--no-confirm",
     "with the network: wake on its score alone, without the recognizer's second opinion",
   )
-  .option("--wake-model <file>", "the network's weights (the shipped ones by default)")
+  .option(
+    "--wake-model <file>",
+    "the network's weights (the shipped ones by default); with --grid, several (comma-separated), each weighed on the same audio",
+  )
   .option(
     "--no-warm",
     "with the network: the recognizer does not hear the second before the word's end before the question",
@@ -666,73 +672,79 @@ const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
  * counts are printed phase by phase.
  */
 function grid(split: Split): void {
-  const model = wakeModelFor("samantha", options.wakeModel);
-  if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
-  const networks = networksOf(model);
+  // --grid may weigh several models (comma-separated) on the same audio, synthesized once.
+  const models = (options.wakeModel?.split(",") ?? [undefined]).map((file) => {
+    const model = wakeModelFor("samantha", file);
+    if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
+    return { name: file ?? "as shipped", networks: networksOf(model) };
+  });
   type Scores = ReturnType<typeof scoresOf>;
   const PHASES = [0, 1, 2] as const;
-  /** The scores listen would take starting at each phase. */
-  const scored = (audio: Int16Array): Scores[] => {
-    const every = scoresOf(
-      networks,
-      {
-        voice: "",
-        frames: logMelFrames(withNoiseFloor(audio, options.noiseDbfs)),
-        positives: [],
-        negatives: [],
-      },
-      1,
-    );
-    return PHASES.map((phase) => every.filter(({ end }) => (end - WINDOW_FRAMES) % SCORE_STRIDE === phase));
-  };
+  /** The audio's frames, as a clip to score. */
+  const clipOf = (audio: Int16Array) => ({
+    voice: "",
+    frames: logMelFrames(withNoiseFloor(audio, options.noiseDbfs)),
+    positives: [],
+    negatives: [],
+  });
   const talk = otherTalk(split);
-  const talkScores = scored(talk.audio);
-  const shortScores = scored(shortSayingsAudio(split).audio);
+  const talkClip = clipOf(talk.audio);
+  const shortClip = clipOf(shortSayingsAudio(split).audio);
   const lead = trialLead();
-  const trials = [...trialsOf(split)].map(({ voice, condition, entry, kind, seed }) => ({
+  const trialClips = [...trialsOf(split)].map(({ voice, condition, entry, kind, seed }) => ({
     condition: condition.label,
-    scores: scored(
+    clip: clipOf(
       trialAudio(voice, faq[entry]?.samples[split.sample ?? 0] as string, kind, condition, seed, lead),
     ),
   }));
   const hours = talk.audio.length / SAMPLE_RATE / 3600;
-  console.log(
-    `${split.name} (--grid: the network alone, no recognizer, at each of the three phases): ${hours.toFixed(2)} h of talk, ${SHORT_SAYINGS.length * split.talkers.length} short sayings, ${trials.length} trials`,
-  );
-  console.log(
-    "smooth  threshold  run  false wakes  per hour  short sayings  missed        " +
-      CONDITIONS.map(({ label }) => label).join("  "),
-  );
-  const byPhase = (count: (phase: number) => number) => PHASES.map(count);
-  for (const smooth of SMOOTHINGS)
-    for (const threshold of THRESHOLDS)
-      for (const steps of RUN_LENGTHS) {
-        const fired = (scores: Scores) => firings(scores, threshold, steps, smooth).length;
-        const missedIn = (phase: number, label?: string) =>
-          trials.filter(
-            (trial) => (!label || trial.condition === label) && fired(trial.scores[phase] as Scores) === 0,
-          ).length;
-        const falseWakes = byPhase((phase) => fired(talkScores[phase] as Scores));
-        const mean = falseWakes.reduce((sum, count) => sum + count, 0) / PHASES.length;
-        console.log(
-          [
-            smooth.toString().padEnd(6),
-            threshold.toString().padEnd(9),
-            steps.toString().padEnd(4),
-            falseWakes.join("/").padEnd(12),
-            (mean / hours).toFixed(2).padEnd(9),
-            byPhase((phase) => fired(shortScores[phase] as Scores))
-              .join("/")
-              .padEnd(14),
-            `${byPhase((phase) => missedIn(phase)).join("/")} of ${trials.length}`.padEnd(13),
-            ...CONDITIONS.map(({ label }) =>
-              byPhase((phase) => missedIn(phase, label))
+  for (const { name, networks } of models) {
+    /** The scores listen would take starting at each phase. */
+    const scored = (clip: ReturnType<typeof clipOf>): Scores[] => {
+      const every = scoresOf(networks, clip, 1);
+      return PHASES.map((phase) => every.filter(({ end }) => (end - WINDOW_FRAMES) % SCORE_STRIDE === phase));
+    };
+    const talkScores = scored(talkClip);
+    const shortScores = scored(shortClip);
+    const trials = trialClips.map(({ condition, clip }) => ({ condition, scores: scored(clip) }));
+    console.log(
+      `${split.name} (--grid: the network alone, no recognizer, at each of the three phases): ${hours.toFixed(2)} h of talk, ${SHORT_SAYINGS.length * split.talkers.length} short sayings, ${trials.length} trials${models.length > 1 ? `; model ${name}` : ""}`,
+    );
+    console.log(
+      "smooth  threshold  run  false wakes  per hour  short sayings  missed        " +
+        CONDITIONS.map(({ label }) => label).join("  "),
+    );
+    const byPhase = (count: (phase: number) => number) => PHASES.map(count);
+    for (const smooth of SMOOTHINGS)
+      for (const threshold of THRESHOLDS)
+        for (const steps of RUN_LENGTHS) {
+          const fired = (scores: Scores) => firings(scores, threshold, steps, smooth).length;
+          const missedIn = (phase: number, label?: string) =>
+            trials.filter(
+              (trial) => (!label || trial.condition === label) && fired(trial.scores[phase] as Scores) === 0,
+            ).length;
+          const falseWakes = byPhase((phase) => fired(talkScores[phase] as Scores));
+          const mean = falseWakes.reduce((sum, count) => sum + count, 0) / PHASES.length;
+          console.log(
+            [
+              smooth.toString().padEnd(6),
+              threshold.toString().padEnd(9),
+              steps.toString().padEnd(4),
+              falseWakes.join("/").padEnd(12),
+              (mean / hours).toFixed(2).padEnd(9),
+              byPhase((phase) => fired(shortScores[phase] as Scores))
                 .join("/")
-                .padEnd(label.length),
-            ),
-          ].join("  "),
-        );
-      }
+                .padEnd(14),
+              `${byPhase((phase) => missedIn(phase)).join("/")} of ${trials.length}`.padEnd(13),
+              ...CONDITIONS.map(({ label }) =>
+                byPhase((phase) => missedIn(phase, label))
+                  .join("/")
+                  .padEnd(label.length),
+              ),
+            ].join("  "),
+          );
+        }
+  }
 }
 
 /** The Debian package that gives each voice the splits use. */
