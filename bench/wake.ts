@@ -20,6 +20,7 @@
  * recognizer's confirmation (wake-word.ts), and for the positives the voice loop (voice-loop.ts) that hands
  * the question to the recognizer and the skill.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -34,7 +35,14 @@ import { createRuntime } from "../local-runner/runtime.js";
 import { type SynthVoice, synthesize } from "../local-runner/speech-out/synthesize.js";
 import { VoiceLoop } from "../local-runner/voice-loop.js";
 import { logMelFrames } from "../local-runner/wake/log-mel.js";
-import { networksOf, WINDOW_FRAMES } from "../local-runner/wake/network.js";
+import {
+  INPUTS,
+  logitOf,
+  type Network,
+  networksOf,
+  WINDOW_FRAMES,
+  windowInput,
+} from "../local-runner/wake/network.js";
 import { NetworkWakeDetector, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import { SCORE_STRIDE } from "../local-runner/wake/window-scores.js";
 import {
@@ -54,7 +62,7 @@ import {
   paragraphsOf,
   silentVoices,
 } from "../wake-model/dataset.js";
-import { firings, RUN_LENGTHS, SMOOTHINGS, scoresOf, THRESHOLDS } from "../wake-model/train.js";
+import { firings, RUN_LENGTHS, SMOOTHINGS, THRESHOLDS } from "../wake-model/train.js";
 import { noiseFloor } from "./conversation-audio.js";
 import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
 
@@ -672,21 +680,44 @@ const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
  * counts are printed phase by phase.
  */
 function grid(split: Split): void {
-  // --grid may weigh several models (comma-separated) on the same audio, synthesized once.
-  const models = (options.wakeModel?.split(",") ?? [undefined]).map((file) => {
+  // --grid may weigh several models (comma-separated) on the same audio, synthesized once. A model's score
+  // is the logistic of its networks' mean logit (network.ts), so each network shared by several models is
+  // run once.
+  const distinct = new Map<string, Network>();
+  const keyOf = (network: Network) => {
+    const hash = createHash("sha1");
+    for (const { weights } of network.layers)
+      hash.update(Buffer.from(weights.buffer, weights.byteOffset, weights.byteLength));
+    return hash.digest("hex");
+  };
+  const files = options.wakeModel?.split(",").filter((file) => file.trim() !== "");
+  const models = (files?.length ? files : [undefined]).map((file) => {
     const model = wakeModelFor("samantha", file);
     if (!model) throw new Error("no wake-word network for samantha: run npm run train:wake");
-    return { name: file ?? "as shipped", networks: networksOf(model) };
+    const keys = networksOf(model).map((network) => {
+      const key = keyOf(network);
+      distinct.set(key, network);
+      return key;
+    });
+    return { name: file ?? "as shipped", keys };
   });
-  type Scores = ReturnType<typeof scoresOf>;
+  type Scores = { readonly end: number; readonly score: number }[];
   const PHASES = [0, 1, 2] as const;
-  /** The audio's frames, as a clip to score. */
-  const clipOf = (audio: Int16Array) => ({
-    voice: "",
-    frames: logMelFrames(withNoiseFloor(audio, options.noiseDbfs)),
-    positives: [],
-    negatives: [],
-  });
+  /** Every distinct network's logit of each window of the audio, ending at every frame. */
+  const clipOf = (audio: Int16Array) => {
+    const frames = logMelFrames(withNoiseFloor(audio, options.noiseDbfs));
+    const ends = Array.from(
+      { length: Math.max(0, frames.length - WINDOW_FRAMES + 1) },
+      (_, i) => WINDOW_FRAMES + i,
+    );
+    const input = new Float32Array(INPUTS);
+    const logits = new Map([...distinct.keys()].map((key) => [key, new Float64Array(ends.length)]));
+    ends.forEach((end, i) => {
+      windowInput(frames, end, input);
+      for (const [key, network] of distinct) (logits.get(key) as Float64Array)[i] = logitOf(network, input);
+    });
+    return { ends, logits };
+  };
   const talk = otherTalk(split);
   const talkClip = clipOf(talk.audio);
   const shortClip = clipOf(shortSayingsAudio(split).audio);
@@ -698,10 +729,14 @@ function grid(split: Split): void {
     ),
   }));
   const hours = talk.audio.length / SAMPLE_RATE / 3600;
-  for (const { name, networks } of models) {
+  for (const { name, keys } of models) {
     /** The scores listen would take starting at each phase. */
-    const scored = (clip: ReturnType<typeof clipOf>): Scores[] => {
-      const every = scoresOf(networks, clip, 1);
+    const scored = ({ ends, logits }: ReturnType<typeof clipOf>): Scores[] => {
+      const members = keys.map((key) => logits.get(key) as Float64Array);
+      const every = ends.map((end, i) => {
+        const mean = members.reduce((sum, member) => sum + (member[i] as number), 0) / members.length;
+        return { end, score: 1 / (1 + Math.exp(-mean)) };
+      });
       return PHASES.map((phase) => every.filter(({ end }) => (end - WINDOW_FRAMES) % SCORE_STRIDE === phase));
     };
     const talkScores = scored(talkClip);

@@ -186,7 +186,7 @@ export function activations(network: Network, input: Float32Array): Float32Array
 }
 
 /** The network's output before the logistic. */
-function logitOf(network: Network, input: Float32Array): number {
+export function logitOf(network: Network, input: Float32Array): number {
   const outputs = activations(network, input);
   return (outputs[outputs.length - 1] as Float32Array)[0] as number;
 }
