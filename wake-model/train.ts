@@ -33,6 +33,8 @@
  *   npm run train:wake -- --per-voice 2 --talk-minutes 2 --epochs 2 --out /tmp/tiny.json     a quick try
  *   npm run train:wake -- --examples FILE --seed 2 --out b.json      another network on the same examples
  *   npm run train:wake -- --examples FILE --combine a.json,b.json     one model of both, its setting chosen again
+ *   npm run train:wake -- --spoken-talk --hidden conv24x3,conv24x3/2,48 --examples /tmp/w5.bin --out /tmp/c.json
+ *                                                  with spoken talk among the other talk (tried, not shipped)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
@@ -455,6 +457,10 @@ if (isMain) {
     )
     .option("--no-recorded", "leave festival's recorded voices (RECORDED_VOICES in dataset.ts) out")
     .option(
+      "--spoken-talk",
+      "also read wake-model/talk's everyday and broadcast talk as other talk (tried, not shipped: docs/voice.md)",
+    )
+    .option(
       "--hold-out <voices>",
       "comma-separated voices left out of training and validation, for a bench that measures on them",
       (value: string) => value.split(",").map((voice) => voice.trim()),
@@ -475,6 +481,7 @@ if (isMain) {
       weights?: string;
       combine?: string;
       recorded: boolean;
+      spokenTalk?: boolean;
       holdOut: string[];
       setting?: string;
     }>();
@@ -486,6 +493,7 @@ if (isMain) {
       perVoice: options.perVoice,
       talkMinutes: options.talkMinutes,
       seed: options.seed,
+      spokenTalk: options.spokenTalk,
       voices: WORD_VOICES.filter(
         (voice) => (options.recorded || !RECORDED_VOICES.includes(voice)) && !options.holdOut.includes(voice),
       ),
@@ -550,6 +558,7 @@ if (isMain) {
               perVoice: options.perVoice,
               talkMinutes: options.talkMinutes,
               recordedVoices: options.recorded,
+              ...(options.spokenTalk ? { spokenTalk: true } : {}),
               ...(options.holdOut.length > 0 ? { heldOutVoices: options.holdOut } : {}),
               epochs: options.epochs,
               sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
