@@ -351,7 +351,7 @@ describe("wake network: the shipped detector on voices it never trained on", () 
 
   it("stays asleep through short things said after a quiet spell, many beginning as it does", () => {
     // None of these is among the training's short sayings (wake-model/dataset.ts). Said by festival SLT
-    // (listen's own voice, which read only license texts in training then), "Sunday", "Summer" and "Stop
+    // (listen's own voice, which reads only license texts in training), "Sunday", "Summer" and "Stop
     // talking" woke the networks trained before short sayings were.
     const sayings = [
       "Stop talking.",
