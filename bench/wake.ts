@@ -247,11 +247,11 @@ const SPLITS: readonly Split[] = [
     talkMinutes: options.minutes,
   },
   {
-    // Made before the training's other talk took in spoken registers (wake-model/dataset.ts, SPOKEN_TALK),
-    // once held-out-4 had shown that such talk woke the networks: English as Romanian's and Greek's rules
+    // Made before networks were trained on spoken talk too (train:wake --spoken-talk, dataset.ts's
+    // SPOKEN_TALK), once held-out-4 had shown that such talk woke the networks: English as Romanian's and Greek's rules
     // say it (no other split's or the training's accents), accents with variants never heard with them
     // elsewhere, and talk of whatever kinds a room hears, written for it by someone who read no other text of
-    // the project (talk/held-out-5.txt). Run once, after the choice that took that training in or not.
+    // the project (talk/held-out-5.txt). Run once, after the choice between them and the shipped four.
     name: "held-out-5",
     voices: [
       "espeak:ro+f1",
