@@ -16,7 +16,14 @@ import {
 } from "../local-runner/wake/network.js";
 import { NetworkWakeDetector, PeakPicker, wakeModelFor } from "../local-runner/wake/network-detector.js";
 import { names, seeded, speechEnd } from "../wake-model/dataset.js";
-import { backpropagate, chosenSetting, layerSpecs, newNetwork } from "../wake-model/train.js";
+import {
+  backpropagate,
+  chosenSetting,
+  type ExamplesMade,
+  examplesMismatch,
+  layerSpecs,
+  newNetwork,
+} from "../wake-model/train.js";
 
 const tone = (hz: number, seconds: number, amplitude = 8000) =>
   Int16Array.from({ length: seconds * SAMPLE_RATE }, (_, n) =>
@@ -225,6 +232,31 @@ describe("wake network: the network and its training", () => {
     expect(chosenSetting(results)).toMatchObject({ threshold: 0.97, steps: 2 });
     // Every setting over the budget: the fewest misses.
     expect(chosenSetting([setting(0.9, 1, 8, 4), setting(0.99, 1, 6, 2)])).toMatchObject({ threshold: 0.99 });
+  });
+
+  it("tells kept examples made otherwise from the run that would train on them, the seed aside", () => {
+    const made: ExamplesMade = {
+      word: "samantha",
+      perVoice: 12,
+      talkMinutes: 240,
+      spokenTalk: false,
+      voices: ["flite:slt", "espeak:en-us", "festival:ked_diphone"],
+      seed: 1,
+    };
+    expect(examplesMismatch(made, { ...made, seed: 2 })).toEqual([]);
+    expect(
+      examplesMismatch(made, {
+        ...made,
+        spokenTalk: true,
+        talkMinutes: 180,
+        voices: ["flite:slt", "espeak:en-us", "espeak:en-gb"],
+      }),
+    ).toEqual([
+      "talkMinutes: made with 240, asked for 180",
+      "spokenTalk: made with false, asked for true",
+      "voices not asked for: festival:ked_diphone",
+      "voices asked for but not in it: espeak:en-gb",
+    ]);
   });
 
   it("keeps the word out of the other talk only where it is said as a word of its own", () => {

@@ -26,7 +26,7 @@
  *   H=flite:slt,flite:awb,festival:kal_diphone
  *   npm run train:wake -- --word stop --talk-minutes 180 --hold-out $H --examples /tmp/stop-with.bin --out /tmp/stop-with.json
  *   npm run train:wake -- --word stop --talk-minutes 180 --hold-out $H --no-recorded --examples /tmp/stop-without.bin --out /tmp/stop-without.json
- *   npm run train:wake -- --word stop --hold-out $H --examples /tmp/stop-with.bin \
+ *   npm run train:wake -- --word stop --talk-minutes 180 --hold-out $H --examples /tmp/stop-with.bin \
  *     --combine /tmp/stop-with.json,/tmp/stop-without.json --setting 0.9,4,4 --out local-runner/wake/stop.json
  *
  * Other uses:
@@ -39,6 +39,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
 import { Command } from "commander";
+import type { SynthVoice } from "../local-runner/speech-out/synthesize.js";
 import { FRAME_SHIFT, MEL_BANDS } from "../local-runner/wake/log-mel.js";
 import {
   activations,
@@ -431,6 +432,33 @@ export function chosenSetting(results: readonly Measured[]): Measured {
   return ranked[0] as Measured;
 }
 
+/** What a set of examples was synthesized from: kept beside them in an `--examples` file. */
+export interface ExamplesMade {
+  readonly word: string;
+  readonly perVoice: number;
+  readonly talkMinutes: number;
+  readonly spokenTalk: boolean;
+  readonly voices: readonly SynthVoice[];
+  /** The seed they were synthesized with (training may use another: `--seed`). */
+  readonly seed: number;
+}
+
+/**
+ * How examples made one way differ from what a run asks for, one line each (empty when they match). The
+ * seed is not compared: training other networks on the same examples with `--seed` is what the file is for.
+ */
+export function examplesMismatch(made: ExamplesMade, wanted: ExamplesMade): string[] {
+  const differences: string[] = [];
+  for (const key of ["word", "perVoice", "talkMinutes", "spokenTalk"] as const)
+    if (made[key] !== wanted[key])
+      differences.push(`${key}: made with ${made[key]}, asked for ${wanted[key]}`);
+  const extra = made.voices.filter((voice) => !wanted.voices.includes(voice));
+  const missing = wanted.voices.filter((voice) => !made.voices.includes(voice));
+  if (extra.length > 0) differences.push(`voices not asked for: ${extra.join(", ")}`);
+  if (missing.length > 0) differences.push(`voices asked for but not in it: ${missing.join(", ")}`);
+  return differences;
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   const options = new Command()
@@ -487,25 +515,43 @@ if (isMain) {
     }>();
   const started = Date.now();
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${line}`);
+  const wanted: ExamplesMade = {
+    word: options.word,
+    perVoice: options.perVoice,
+    talkMinutes: options.talkMinutes,
+    spokenTalk: options.spokenTalk ?? false,
+    voices: WORD_VOICES.filter(
+      (voice) => (options.recorded || !RECORDED_VOICES.includes(voice)) && !options.holdOut.includes(voice),
+    ),
+    seed: options.seed,
+  };
   const build = () =>
-    dataset({
-      word: options.word,
-      perVoice: options.perVoice,
-      talkMinutes: options.talkMinutes,
-      seed: options.seed,
-      spokenTalk: options.spokenTalk,
-      voices: WORD_VOICES.filter(
-        (voice) => (options.recorded || !RECORDED_VOICES.includes(voice)) && !options.holdOut.includes(voice),
-      ),
-      progress: (done) => (done.startsWith("other") ? log(done) : undefined),
-    });
+    dataset({ ...wanted, progress: (done) => (done.startsWith("other") ? log(done) : undefined) });
   // The examples take minutes to synthesize: --examples keeps them for trying other training settings.
   const cached = options.examples && existsSync(options.examples);
-  const { train: trainClips, validation } = cached
-    ? (deserialize(readFileSync(options.examples as string)) as ReturnType<typeof build>)
-    : build();
+  const {
+    train: trainClips,
+    validation,
+    made,
+  } = cached
+    ? (deserialize(readFileSync(options.examples as string)) as ReturnType<typeof build> & {
+        made?: ExamplesMade;
+      })
+    : { ...build(), made: wanted };
+  if (cached && made) {
+    // Options that shape the examples do nothing once they are on disk: say so rather than train on others.
+    const differences = examplesMismatch(made, wanted);
+    if (differences.length > 0) {
+      console.error(
+        `${options.examples} holds examples made otherwise than this run asks:\n  ${differences.join("\n  ")}\n` +
+          "Give the options they were made with, or another --examples file to synthesize them anew.",
+      );
+      process.exit(1);
+    }
+  } else if (cached)
+    log(`${options.examples} does not say what it was made from (written before it did): taken as asked`);
   if (options.examples && !cached)
-    writeFileSync(options.examples, serialize({ train: trainClips, validation }));
+    writeFileSync(options.examples, serialize({ train: trainClips, validation, made: wanted }));
   const examples = examplesOf(trainClips);
   log(
     `${trainClips.length} training clips (${examples.filter((e) => e.label === 1).length} positive windows, ${examples.filter((e) => e.label === 0).length} negative), ${validation.length} validation clips`,
@@ -564,6 +610,8 @@ if (isMain) {
               sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
               hidden: options.hidden,
               seed: options.seed,
+              // Trained on examples synthesized with another seed (an --examples file).
+              ...(made && made.seed !== options.seed ? { examplesSeed: made.seed } : {}),
               validation: results,
               settingFrom,
             },
