@@ -4,7 +4,7 @@
  * the same breath), clean and at 10 dB SNR in pink noise and babble, and whether the question after it
  * was answered. Writes docs/bench/wake.md and wake.json (or --out) and prints the figures.
  *
- *   npm run bench:wake                          tuning split, then the five held-out splits (about 60 minutes)
+ *   npm run bench:wake                          tuning split, then the held-out splits (about 60 minutes)
  *   npm run bench:wake -- --splits tuning --details /tmp/wake.json --out /tmp/wake
  *                                               the tuning split alone, with every spotted word's readings
  *                                               (what the recognizer made of it, and of each missed wake),
@@ -14,11 +14,14 @@
  *                                               each model's false wakes and misses at every setting, on the
  *                                               same audio (synthesized once), without the recognizer
  *
- * The tuning split (voices, texts and questions of its own) picks the confirmation rule; the held-out split
- * (other voices, other texts, the other questions) is measured once with what was picked, never tuned on.
- * Audio runs at file speed through the code `listen --wake` runs: the keyphrase spotter with the
- * recognizer's confirmation (wake-word.ts), and for the positives the voice loop (voice-loop.ts) that hands
- * the question to the recognizer and the skill.
+ * Each split has voices, talkers, texts and questions of its own. The tuning split's voices are now among
+ * the wake network's training voices, so it measures nothing. Each held-out split was made before a choice
+ * (a network, a setting) and run once after it; the grid has since heard all of them at every setting, and
+ * the setting is chosen on them together, so a choice made now is measured on a split made before it
+ * (docs/voice.md, Waking by name). Audio runs at file speed through the code `listen --wake` runs: the wake
+ * network (local-runner/wake/, or with --detector spotter the keyphrase spotter of wake-word.ts, which other
+ * wake words use), and for the positives the voice loop (voice-loop.ts) that hands the question to the
+ * recognizer and the skill.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
