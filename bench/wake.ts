@@ -13,6 +13,10 @@
  *   npm run bench:wake -- --grid --splits held-out --wake-model a.json,b.json
  *                                               each model's false wakes and misses at every setting, on the
  *                                               same audio (synthesized once), without the recognizer
+ *   npm run bench:wake -- --grid --splits held-out-2 --grid-out /tmp/grid-2.json     the same, kept as data
+ *   npm run bench:wake -- --pool /tmp/grid-1.json,/tmp/grid-2.json
+ *                                               each model's figures over those splits together, and the
+ *                                               setting that misses fewest at most 0.5 false wakes an hour
  *
  * Each split has voices, talkers, texts and questions of its own. The tuning split's voices are now among
  * the wake network's training voices, so it measures nothing. Each held-out split was made before a choice
@@ -68,6 +72,7 @@ import {
 import { firings, RUN_LENGTHS, SMOOTHINGS, THRESHOLDS } from "../wake-model/train.js";
 import { noiseFloor } from "./conversation-audio.js";
 import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
+import { type ByPhase, chosenOnPool, type Grid, type GridRow, type Pooled, pooled } from "./wake-grid.js";
 
 const options = new Command()
   .option("--minutes <n>", "minutes of other talk in the held-out split (60 by default)", Number, 60)
@@ -103,6 +108,17 @@ const options = new Command()
     "--grid",
     "the network's scores alone at every threshold and run length (no recognizer, no answers; printed, no report), for choosing a setting",
   )
+  .option("--grid-out <file>", "with --grid, also write its figures there (JSON), for --pool")
+  .option(
+    "--pool <files>",
+    "only pool --grid-out files (comma-separated) over their splits, model by model, and choose the setting that misses fewest at no more than --max-false-wakes",
+  )
+  .option(
+    "--max-false-wakes <n>",
+    "with --pool: false wakes per hour a setting may have (issue 12's target by default)",
+    Number,
+    0.5,
+  )
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
   .option("--out <dir>", "where wake.md and wake.json go", "docs/bench")
   .option("--merge <files>", "only write one report of the splits in these wake.json files (comma-separated)")
@@ -121,6 +137,9 @@ const options = new Command()
     talkers?: string;
     trials: boolean;
     grid?: boolean;
+    gridOut?: string;
+    pool?: string;
+    maxFalseWakes: number;
     details?: string;
     out: string;
     noiseDbfs: number;
@@ -718,7 +737,8 @@ const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
  * counted at all three phases: false wakes per hour are their mean (three passes over the hour), and the
  * counts are printed phase by phase.
  */
-function grid(split: Split): void {
+function grid(split: Split): Grid[] {
+  const grids: Grid[] = [];
   // --grid may weigh several models (comma-separated) on the same audio, synthesized once. A model's score
   // is the logistic of its networks' mean logit (network.ts), so each network shared by several models is
   // run once.
@@ -788,7 +808,8 @@ function grid(split: Split): void {
       "smooth  threshold  run  false wakes  per hour  short sayings  missed        " +
         CONDITIONS.map(({ label }) => label).join("  "),
     );
-    const byPhase = (count: (phase: number) => number) => PHASES.map(count);
+    const byPhase = (count: (phase: number) => number) => PHASES.map(count) as unknown as ByPhase;
+    const rows: GridRow[] = [];
     for (const smooth of SMOOTHINGS)
       for (const threshold of THRESHOLDS)
         for (const steps of RUN_LENGTHS) {
@@ -797,27 +818,76 @@ function grid(split: Split): void {
             trials.filter(
               (trial) => (!label || trial.condition === label) && fired(trial.scores[phase] as Scores) === 0,
             ).length;
-          const falseWakes = byPhase((phase) => fired(talkScores[phase] as Scores));
-          const mean = falseWakes.reduce((sum, count) => sum + count, 0) / PHASES.length;
+          const row: GridRow = {
+            smooth,
+            threshold,
+            steps,
+            falseWakes: byPhase((phase) => fired(talkScores[phase] as Scores)),
+            shortSayings: byPhase((phase) => fired(shortScores[phase] as Scores)),
+            missed: byPhase((phase) => missedIn(phase)),
+            missedBy: Object.fromEntries(
+              CONDITIONS.map(({ label }) => [label, byPhase((phase) => missedIn(phase, label))]),
+            ),
+          };
+          rows.push(row);
+          const mean = row.falseWakes.reduce((sum, count) => sum + count, 0) / PHASES.length;
           console.log(
             [
               smooth.toString().padEnd(6),
               threshold.toString().padEnd(9),
               steps.toString().padEnd(4),
-              falseWakes.join("/").padEnd(12),
+              row.falseWakes.join("/").padEnd(12),
               (mean / hours).toFixed(2).padEnd(9),
-              byPhase((phase) => fired(shortScores[phase] as Scores))
-                .join("/")
-                .padEnd(14),
-              `${byPhase((phase) => missedIn(phase)).join("/")} of ${trials.length}`.padEnd(13),
+              row.shortSayings.join("/").padEnd(14),
+              `${row.missed.join("/")} of ${trials.length}`.padEnd(13),
               ...CONDITIONS.map(({ label }) =>
-                byPhase((phase) => missedIn(phase, label))
-                  .join("/")
-                  .padEnd(label.length),
+                (row.missedBy[label] as ByPhase).join("/").padEnd(label.length),
               ),
             ].join("  "),
           );
         }
+    grids.push({
+      split: split.name,
+      model: name,
+      hours,
+      trials: trials.length,
+      shortSayings: SHORT_SAYINGS.length * split.talkers.length,
+      rows,
+    });
+  }
+  return grids;
+}
+
+/**
+ * --pool: grids written by --grid-out, pooled over their splits model by model, and the setting each model
+ * would take by the rule: the fewest misses among the settings waking falsely at most --max-false-wakes
+ * times an hour, on all the splits together.
+ */
+function pool(files: readonly string[]): void {
+  const grids = files.flatMap((file) => (JSON.parse(readFileSync(file, "utf8")) as { grids: Grid[] }).grids);
+  const models = [...new Set(grids.map(({ model }) => model))];
+  const figures = (setting: Pooled) =>
+    `${setting.smooth}, ${setting.threshold}, ${setting.steps}: ${setting.falseWakesPerHour.toFixed(2)} false wakes per hour ` +
+    `(${setting.falseWakes.toFixed(1)} in ${setting.hours.toFixed(2)} h), missed ${setting.missed.toFixed(1)} of ${setting.trials} ` +
+    `(${percent(setting.missed / setting.trials)}), short sayings ${setting.shortSayings.toFixed(1)}; by split ` +
+    setting.bySplit
+      .map(({ split, falseWakes, missed }) => `${split} ${falseWakes.toFixed(1)}/${missed.toFixed(1)}`)
+      .join(", ");
+  for (const model of models) {
+    const settings = pooled(grids.filter((grid) => grid.model === model));
+    const splits = settings[0]?.bySplit.map(({ split }) => split).join(", ");
+    console.log(`${model}, pooled over ${splits} (smooth, threshold, run; means of the three phases):`);
+    const chosen = chosenOnPool(settings, options.maxFalseWakes);
+    console.log(
+      chosen
+        ? `  chosen (fewest misses at most ${options.maxFalseWakes} false wakes per hour): ${figures(chosen)}`
+        : `  no setting wakes falsely at most ${options.maxFalseWakes} times an hour`,
+    );
+    for (const setting of [...settings].sort(
+      (a, b) => a.falseWakesPerHour - b.falseWakesPerHour || a.missed - b.missed,
+    ))
+      if (setting.missed / setting.trials <= 0.1 && setting.falseWakesPerHour <= 2)
+        console.log(`  ${figures(setting)}`);
   }
 }
 
@@ -840,13 +910,19 @@ function checkVoices(splits: readonly Split[]): void {
 
 async function main(): Promise<void> {
   if (options.merge) return merged(options.merge.split(","));
+  if (options.pool) return pool(options.pool.split(","));
   const chosen = options.splits.split(",");
   const splits = SPLITS.filter(({ name }) => chosen.includes(name)).map((split) =>
     options.talkers ? { ...split, talkers: options.talkers.split(",") as SynthVoice[] } : split,
   );
   checkVoices(splits);
   if (options.grid) {
-    for (const split of splits) grid(split);
+    const grids: Grid[] = [];
+    for (const split of splits) {
+      grids.push(...grid(split));
+      // Written after each split, so a long run's finished splits are kept.
+      if (options.gridOut) writeFileSync(options.gridOut, `${JSON.stringify({ grids }, null, 1)}\n`);
+    }
     return;
   }
   const recognizer = createRecognizer(interactionModelFor("en-US"), { engine: "pocketsphinx" });
