@@ -31,7 +31,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { interactionModelFor } from "../interaction-model/index.js";
 import { type NoiseKind, withNoise, withNoiseUnderSpeech } from "../local-runner/audio/noise.js";
 import { concatenated, SAMPLE_RATE } from "../local-runner/audio/wav.js";
@@ -116,7 +116,12 @@ const options = new Command()
   .option(
     "--max-false-wakes <n>",
     "with --pool: false wakes per hour a setting may have (issue 12's target by default)",
-    Number,
+    (value: string) => {
+      const perHour = Number(value);
+      if (!Number.isFinite(perHour) || perHour < 0)
+        throw new InvalidArgumentError("a number of false wakes per hour, 0 or more");
+      return perHour;
+    },
     0.5,
   )
   .option("--details <file>", "also write every spotted word's readings and verdict there (JSON)")
@@ -865,7 +870,18 @@ function grid(split: Split): Grid[] {
  * times an hour, on all the splits together.
  */
 function pool(files: readonly string[]): void {
-  const grids = files.flatMap((file) => (JSON.parse(readFileSync(file, "utf8")) as { grids: Grid[] }).grids);
+  const grids = files.flatMap((file) => {
+    let read: { grids?: Grid[] };
+    try {
+      read = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      throw new Error(
+        `cannot read the grid ${file} (${(error as Error).message}); write one with: npm run bench:wake -- --grid --splits held-out --grid-out ${file}`,
+      );
+    }
+    if (!Array.isArray(read.grids)) throw new Error(`${file} is not a grid written by --grid-out`);
+    return read.grids;
+  });
   const models = [...new Set(grids.map(({ model }) => model))];
   const figures = (setting: Pooled) =>
     `${setting.smooth}, ${setting.threshold}, ${setting.steps}: ${setting.falseWakesPerHour.toFixed(2)} false wakes per hour ` +
