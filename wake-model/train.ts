@@ -39,7 +39,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
 import { Command } from "commander";
-import type { SynthVoice } from "../local-runner/speech-out/synthesize.js";
 import { FRAME_SHIFT, MEL_BANDS } from "../local-runner/wake/log-mel.js";
 import {
   activations,
@@ -56,7 +55,7 @@ import {
 } from "../local-runner/wake/network.js";
 import { PeakPicker } from "../local-runner/wake/network-detector.js";
 import { SCORE_STRIDE } from "../local-runner/wake/window-scores.js";
-import { type Clip, dataset, RECORDED_VOICES, seeded, WORD_VOICES } from "./dataset.js";
+import { type Clip, type DatasetOptions, dataset, RECORDED_VOICES, seeded, WORD_VOICES } from "./dataset.js";
 
 /** One window to learn from: the clip, where the window ends, and whether the word just ended there. */
 export interface Example {
@@ -432,16 +431,13 @@ export function chosenSetting(results: readonly Measured[]): Measured {
   return ranked[0] as Measured;
 }
 
-/** What a set of examples was synthesized from: kept beside them in an `--examples` file. */
-export interface ExamplesMade {
-  readonly word: string;
-  readonly perVoice: number;
-  readonly talkMinutes: number;
-  readonly spokenTalk: boolean;
-  readonly voices: readonly SynthVoice[];
-  /** The seed they were synthesized with (training may use another: `--seed`). */
-  readonly seed: number;
-}
+/**
+ * What a set of examples was synthesized from (dataset()'s options, none left to a default): kept beside
+ * them in an `--examples` file. Its seed is the synthesis's; training may use another (`--seed`).
+ */
+export type ExamplesMade = Required<
+  Pick<DatasetOptions, "word" | "perVoice" | "talkMinutes" | "spokenTalk" | "voices" | "seed">
+>;
 
 /**
  * How examples made one way differ from what a run asks for, one line each (empty when they match). The
