@@ -80,7 +80,7 @@ const options = new Command()
   .option(
     "--splits <names>",
     "the splits to run, by name, comma-separated",
-    "tuning,held-out,held-out-2,held-out-3,held-out-4,held-out-5,held-out-6",
+    "tuning,held-out,held-out-2,held-out-3,held-out-4,held-out-5,held-out-6,held-out-7",
   )
   .option(
     "--talkers <voices>",
@@ -161,7 +161,8 @@ interface Split {
     | "held-out-3"
     | "held-out-4"
     | "held-out-5"
-    | "held-out-6";
+    | "held-out-6"
+    | "held-out-7";
   /** Voices saying the wake word and the questions. */
   readonly voices: readonly SynthVoice[];
   /** Voices reading the other talk. */
@@ -336,6 +337,36 @@ const SPLITS: readonly Split[] = [
     texts: ["talk/held-out-6.txt"],
     questions: faq.map((_, index) => index).filter((index) => index % 2 === 0),
     sample: 5,
+    talkMinutes: options.minutes,
+  },
+  {
+    // Made before the convolutional seed-2 pair, alone and beside the shipped four, at the settings the
+    // first five splits chose for it, was heard on anything blind: English as Indonesian's and Swahili's
+    // rules say it (no other split's or the training's accents), accents with variants never heard with
+    // them elsewhere, and a working day at home as a desk microphone overhears it (calls, meetings,
+    // lessons, podcasts, the door), written for it by someone who read no other text of the project
+    // (talk/held-out-7.txt). Every voice was checked first to say the word with an "s": `espeak-ng -x`
+    // gives sam'antha, sa#m'anT@, sa#m'anTa#, sa#m'anTV, sa#m'ant[a#. Run once, after that choice.
+    name: "held-out-7",
+    voices: [
+      "espeak:id+m4",
+      "espeak:en-us+m3",
+      "espeak:en-gb-x-rp+f3",
+      "espeak:en-gb-scotland+m2",
+      "espeak:en-029+f1",
+      "espeak:en-gb-x-gbclan+m6",
+    ],
+    talkers: [
+      "espeak:sw+f2",
+      "festival:cmu_us_slt_arctic_hts",
+      "espeak:en-us-nyc+f5",
+      "espeak:en-gb+f3",
+      "espeak:en-gb-scotland+m6",
+      "espeak:en-029+m4",
+    ],
+    texts: ["talk/held-out-7.txt"],
+    questions: faq.map((_, index) => index).filter((index) => index % 2 === 1),
+    sample: 6,
     talkMinutes: options.minutes,
   },
 ];
@@ -1105,8 +1136,8 @@ function markdownOf(report: {
     `\`npm run bench:wake\`: ${detectorOf(report)} on synthetic ` +
       `audio fed at file speed${report.noiseDbfs ? ` over a microphone noise floor of ${report.noiseDbfs} dBFS` : ""} ` +
       "through the code listen runs. False wakes: other talk (Debian's license texts, or for held-out-3 " +
-      "everyday talk, for held-out-4 spoken talk of other kinds, for held-out-5 whatever a room hears and for " +
-      "held-out-6 an evening of a living room's, each " +
+      "everyday talk, for held-out-4 spoken talk of other kinds, for held-out-5 whatever a room hears, for " +
+      "held-out-6 an evening of a living room's and for held-out-7 a working day at home's, each " +
       "written for it, and the skill's answers " +
       "without the sentences naming Samantha, read by several voices, a quarter of it under babble at 10 dB). " +
       `Short sayings: ${SHORT_SAYINGS.length} short commands, replies and names (many beginning as "Samantha" ` +
