@@ -46,7 +46,8 @@ export interface Pooled {
   readonly bySplit: readonly { split: string; falseWakes: number; missed: number }[];
 }
 
-const mean = (counts: ByPhase) => (counts[0] + counts[1] + counts[2]) / 3;
+/** A count's mean over the three phases: what a setting is judged by. */
+export const meanOfPhases = (counts: ByPhase) => (counts[0] + counts[1] + counts[2]) / 3;
 const keyOf = ({ smooth, threshold, steps }: Pick<GridRow, "smooth" | "threshold" | "steps">) =>
   `${smooth} ${threshold} ${steps}`;
 
@@ -68,7 +69,7 @@ export function pooled(grids: readonly Grid[]): Pooled[] {
       return { grid, row: found };
     });
     const hours = grids.reduce((sum, grid) => sum + grid.hours, 0);
-    const falseWakes = rows.reduce((sum, { row }) => sum + mean(row.falseWakes), 0);
+    const falseWakes = rows.reduce((sum, { row }) => sum + meanOfPhases(row.falseWakes), 0);
     return {
       smooth: row.smooth,
       threshold: row.threshold,
@@ -77,12 +78,12 @@ export function pooled(grids: readonly Grid[]): Pooled[] {
       falseWakes,
       falseWakesPerHour: falseWakes / hours,
       trials: grids.reduce((sum, grid) => sum + grid.trials, 0),
-      missed: rows.reduce((sum, { row }) => sum + mean(row.missed), 0),
-      shortSayings: rows.reduce((sum, { row }) => sum + mean(row.shortSayings), 0),
+      missed: rows.reduce((sum, { row }) => sum + meanOfPhases(row.missed), 0),
+      shortSayings: rows.reduce((sum, { row }) => sum + meanOfPhases(row.shortSayings), 0),
       bySplit: rows.map(({ grid, row }) => ({
         split: grid.split,
-        falseWakes: mean(row.falseWakes),
-        missed: mean(row.missed),
+        falseWakes: meanOfPhases(row.falseWakes),
+        missed: meanOfPhases(row.missed),
       })),
     };
   });

@@ -72,7 +72,15 @@ import {
 import { firings, RUN_LENGTHS, SMOOTHINGS, THRESHOLDS } from "../wake-model/train.js";
 import { noiseFloor } from "./conversation-audio.js";
 import { SHORT_PAUSE_MS, SHORT_SAYINGS } from "./short-sayings.js";
-import { type ByPhase, chosenOnPool, type Grid, type GridRow, type Pooled, pooled } from "./wake-grid.js";
+import {
+  type ByPhase,
+  chosenOnPool,
+  type Grid,
+  type GridRow,
+  meanOfPhases,
+  type Pooled,
+  pooled,
+} from "./wake-grid.js";
 
 const options = new Command()
   .option("--minutes <n>", "minutes of other talk in the held-out split (60 by default)", Number, 60)
@@ -867,14 +875,13 @@ function grid(split: Split): Grid[] {
             ),
           };
           rows.push(row);
-          const mean = row.falseWakes.reduce((sum, count) => sum + count, 0) / PHASES.length;
           console.log(
             [
               smooth.toString().padEnd(6),
               threshold.toString().padEnd(9),
               steps.toString().padEnd(4),
               row.falseWakes.join("/").padEnd(12),
-              (mean / hours).toFixed(2).padEnd(9),
+              (meanOfPhases(row.falseWakes) / hours).toFixed(2).padEnd(9),
               row.shortSayings.join("/").padEnd(14),
               `${row.missed.join("/")} of ${trials.length}`.padEnd(13),
               ...CONDITIONS.map(({ label }) =>
