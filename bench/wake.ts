@@ -1162,7 +1162,9 @@ function markdownOf(report: {
           "(docs/voice.md); held-out-4, made before the first of those choices, was run once after it, and " +
           "held-out-5, made before the second, once after that. All five then chose between settings " +
           "together (the grid), and held-out-6, made before that choice, was run once after it; its " +
-          'Hungarian voice says "Shamantha", by Hungarian letter rules, not the word.'
+          'Hungarian voice says "Shamantha", by Hungarian letter rules, not the word. held-out-6 and ' +
+          "held-out-7, made before, then chose the six networks and their stricter setting from " +
+          "candidates the first five had set, and held-out-7 was run once after that choice."
         : "The tuning split chose the confirmation rule; the held-out split (other voices, texts and " +
           "questions) was never tuned on, but its misses have been studied; held-out-2 (voices, talkers, " +
           "texts and question wordings of its own) was made afterwards, for measuring what is changed next " +
