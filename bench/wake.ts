@@ -4,7 +4,8 @@
  * the same breath), clean and at 10 dB SNR in pink noise and babble, and whether the question after it
  * was answered. Writes docs/bench/wake.md and wake.json (or --out) and prints the figures.
  *
- *   npm run bench:wake                          tuning split, then the held-out splits (about 70 minutes)
+ *   npm run bench:wake                          tuning split, then the held-out splits (over an hour: held-out-7
+ *                                               alone, with two hours of talk, took 18 minutes)
  *   npm run bench:wake -- --splits tuning --details /tmp/wake.json --out /tmp/wake
  *                                               the tuning split alone, with every spotted word's readings
  *                                               (what the recognizer made of it, and of each missed wake),

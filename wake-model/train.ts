@@ -20,7 +20,7 @@
  *   M=/tmp/with.json,/tmp/without.json,/tmp/conv-with.json,/tmp/conv-without.json,/tmp/conv2-with.json,/tmp/conv2-without.json
  *   npm run train:wake -- --examples /tmp/with.bin --combine $M --out /tmp/six.json
  *   npm run bench:wake -- --grid --splits held-out,held-out-2,held-out-3 --wake-model /tmp/six.json --grid-out /tmp/grid.json
- *   npm run bench:wake -- --pool /tmp/grid.json     (with the grids of held-out-4 and held-out-5, run the same way)
+ *   npm run bench:wake -- --pool /tmp/grid.json,...   (with held-out-4's grid, and held-out-5's with --minutes 120)
  *   npm run train:wake -- --examples /tmp/with.bin --combine $M --setting 0.99,4,4
  *
  * The "stop" network heard over answers (local-runner/wake/stop.json, barge-in.ts) is a pair made the same
