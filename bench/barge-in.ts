@@ -146,6 +146,9 @@ interface Trial {
 }
 const canceller = new EchoCanceller();
 
+/** What named the command that cut the last answer off, and how the utterance was read. */
+let cutBy: string | undefined;
+
 /**
  * `said` spoken over `played` from `atSample`, through the voice loop in real time: how long after the
  * words' last sample the loop asked the speaker to stop, or undefined when the answer was heard out.
@@ -161,6 +164,7 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
   const endSample = atSample + wordEnd;
   let stoppedAt: number | undefined;
   let startedAt = 0;
+  cutBy = undefined;
   let heardThrough: () => void = () => undefined;
   const listening = new Promise<void>((resolve) => {
     heardThrough = resolve;
@@ -170,6 +174,9 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
     conversation: createRuntime().conversation(),
     ...(spotter ? { spotter } : {}),
     commandNetworks: networks,
+    onHeardOverAnswer: (heard) => {
+      if (heard.interruption) cutBy ??= `${heard.by}, read "${heard.readings[0] ?? ""}"`;
+    },
     io: {
       aloud: true,
       interrupt: () => {
@@ -197,6 +204,8 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
   });
   loop.begin();
   await Promise.race([loop.finished, listening, sleep(60_000)]);
+  // What cut it off is told once the utterance has been read whole.
+  if (stoppedAt !== undefined) await sleep(500);
   loop.stop();
   const endAt = startedAt + (endSample * 1000) / 16_000;
   return stoppedAt === undefined ? undefined : stoppedAt - endAt;
@@ -223,7 +232,7 @@ for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
     questionsSaid++;
     const said = atSpeechLevel(synthesize(question, voice));
     if ((await overAnswer(answers[index] as Int16Array, said, atSample, index + 1)) !== undefined)
-      stoppedBy.push(`"${question}" (${voice})`);
+      stoppedBy.push(`"${question}" (${voice}; by the ${cutBy ?? "?"})`);
   }
 }
 canceller.close();

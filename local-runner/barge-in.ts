@@ -32,11 +32,17 @@ export interface BargeInOptions {
   /**
    * Listens for "stop" and the wake word by their sounds alone (recognizers/keyphrase-spotter.ts), for the
    * times the recognizer reads them as other words. What it spots interrupts only in a short utterance
-   * none of whose readings `asks`.
+   * none of whose readings asks a question (`understood`).
    */
   readonly spotter?: Spotter;
-  /** True for words that ask the skill something (one of its questions): a spotted word is then let go. */
-  readonly asks?: (text: string) => boolean;
+  /**
+   * How fully words ask one of the skill's questions (not a built-in intent such as Stop): 0 when they ask
+   * none, 1 for one of its own sentences, a paraphrase's confidence between. A spotted word in an utterance
+   * one of whose readings asks something is let go; so is a network's word heard in one whose live words
+   * already are a whole question (1, as semantic endpointing takes a complete one): "What is Her?" said
+   * over an answer is about as short as "stop".
+   */
+  readonly understood?: (text: string) => number;
   /** Told of every utterance heard over an answer, what it was read as and what came of it (--verbose). */
   readonly onHeard?: (heard: HeardOverAnswer) => void;
   /**
@@ -96,6 +102,14 @@ const QUESTION_WORDS = 3;
  * (after TRAILING_SILENCE_MS): what it hears this soon after one ends still counts for it.
  */
 const NETWORK_LATE_MS = 400;
+/**
+ * A network's word heard while the utterance goes on is acted on once it proves said alone: this much of the
+ * gate's silence after it, or the utterance's end. A question goes on instead ("who stars | in her", "why
+ * is her con|sidered": a "stop" network hears its word in "stars" and "con"), and is let go when the gate
+ * hears SPEECH_GOES_ON_MS more of it first.
+ */
+const ALONE_SILENCE_MS = 100;
+const SPEECH_GOES_ON_MS = 60;
 /** Speech shorter than this opens nothing: a click, a burst of echo. */
 const MIN_SPEECH_MS = 60;
 /** A frame must be this many times louder than the echo's usual level (18 dB), and at least MIN_RMS. */
@@ -161,6 +175,8 @@ interface Outcome {
   by?: "live words" | "network";
   /** Set once its readings have been told of (onHeard): what a network hears later is told of on its own. */
   readings?: readonly string[];
+  /** Its live words so far: the recognizer's latest partial reading. */
+  partial?: string;
 }
 
 /** A command network as it listens: its scores of the cleaned audio, and their runs over its threshold. */
@@ -195,6 +211,10 @@ export class BargeInDetector {
   private outcome: Outcome = {};
   /** The utterance that ended last, while networks may still hear its word: its length, end and outcome. */
   private recent: { readonly ms: number; readonly endedMs: number; readonly outcome: Outcome } | undefined;
+  /** A network's word heard in the utterance under way, waiting to prove said alone; the gate's speech then. */
+  private pending:
+    | { readonly interruption: Interruption; readonly outcome: Outcome; readonly speechMs: number }
+    | undefined;
   /** Audio heard since the detector began. */
   private heardMs = 0;
   /** Counts resets, so an utterance read after the answer is over interrupts nothing. */
@@ -215,6 +235,7 @@ export class BargeInDetector {
     const chunkMs = (chunk.length * 1000) / SAMPLE_RATE;
     this.heardMs += chunkMs;
     this.listen(chunk, chunkMs);
+    this.settle();
     for (const listening of this.networks)
       for (const { score, frame } of listening.windows.scores(chunk)) {
         listening.peaks.next(score, frame);
@@ -279,6 +300,7 @@ export class BargeInDetector {
     this.preRollMs = 0;
     this.endUtterance();
     this.recent = undefined;
+    this.pending = undefined;
     // The networks start afresh with the next answer: a window of this one's end spliced to the next one's
     // start is no sound anyone made (over the first second of answers its echo was heard as "stop" so). The
     // first second of an answer is left to the recognizer and the spotter.
@@ -288,19 +310,44 @@ export class BargeInDetector {
 
   /**
    * A network heard its word: it interrupts if the gate has the user speaking, in an utterance under way or
-   * one just ended, short enough for the word to be said alone ("stop"), and not yet acted on.
+   * one just ended, short enough for the word to be said alone ("stop"), not yet acted on, and not already
+   * one of the skill's questions; in an utterance under way, once the silence after it comes (settle).
    */
   private networkHeard({ interruption, longestMs }: CommandNetwork): void {
     const recent =
       this.recent && this.heardMs - this.recent.endedMs <= NETWORK_LATE_MS ? this.recent : undefined;
     const utterance = this.stream ? { ms: this.streamMs, outcome: this.outcome } : recent;
-    if (!utterance || utterance.ms > longestMs || utterance.outcome.fired) return;
-    const { outcome } = utterance;
+    if (!utterance || utterance.ms > longestMs || utterance.outcome.fired || this.pending) return;
+    if (this.aQuestion(utterance.outcome)) return;
+    if (this.stream) this.pending = { interruption, outcome: this.outcome, speechMs: this.gate.speechMs };
+    else this.networkActs(interruption, utterance.ms, utterance.outcome);
+  }
+
+  /** The live words are already one of the skill's questions: a word heard was in it, not said alone. */
+  private aQuestion(outcome: Outcome): boolean {
+    return outcome.partial !== undefined && this.asks(outcome.partial, "wholly");
+  }
+
+  /** A network's word waiting in the utterance under way: acted on once said alone, let go if speech goes on. */
+  private settle(): void {
+    const { pending } = this;
+    if (!pending) return;
+    const { outcome, interruption } = pending;
+    const underWay = this.stream !== undefined && outcome === this.outcome;
+    const goesOn = underWay && this.gate.speechMs - pending.speechMs >= SPEECH_GOES_ON_MS;
+    if (underWay && !goesOn && this.gate.silenceMs < ALONE_SILENCE_MS) return;
+    this.pending = undefined;
+    if (goesOn) return;
+    if (outcome.fired || this.aQuestion(outcome)) return;
+    this.networkActs(interruption, underWay ? this.streamMs : (this.recent?.ms ?? 0), outcome);
+  }
+
+  private networkActs(interruption: Interruption, ms: number, outcome: Outcome): void {
     outcome.fired = interruption;
     outcome.by = "network";
     // Its readings were told of already ("let go"): this is told of on its own.
     if (outcome.readings)
-      this.options.onHeard?.({ ms: utterance.ms, readings: outcome.readings, interruption, by: "network" });
+      this.options.onHeard?.({ ms, readings: outcome.readings, interruption, by: "network" });
     this.options.onInterruption(interruption);
   }
 
@@ -359,6 +406,7 @@ export class BargeInDetector {
   }
 
   private check(partial: string): void {
+    this.outcome.partial = partial;
     const interruption = this.named(partial);
     if (this.outcome.fired || !interruption) return;
     this.outcome.fired = interruption;
@@ -373,11 +421,15 @@ export class BargeInDetector {
     transcript: Transcript,
   ): Interruption | undefined {
     if (!spotted || spotted.ms < SPOTTED_SHORTEST_MS || streamMs > SPOTTED_LONGEST_MS) return undefined;
-    const { asks } = this.options;
-    const question = (text: string) =>
-      normalizeUtterance(text).split(" ").length >= QUESTION_WORDS && asks?.(text);
-    if (transcript.readings.some((reading) => question(reading.text))) return undefined;
+    if (transcript.readings.some((reading) => this.asks(reading.text, "at all"))) return undefined;
     return this.named(spotted.phrase);
+  }
+
+  /** True when the words, of QUESTION_WORDS or more, ask one of the skill's questions: at all, or wholly. */
+  private asks(text: string, how: "at all" | "wholly"): boolean {
+    if (normalizeUtterance(text).split(" ").length < QUESTION_WORDS) return false;
+    const understood = this.options.understood?.(text) ?? 0;
+    return how === "wholly" ? understood === 1 : understood > 0;
   }
 
   /** The command the words name, if any: "stop" wins over the wake word ("samantha stop"). */

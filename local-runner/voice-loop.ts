@@ -157,9 +157,11 @@ export class VoiceLoop {
         wakeWord: options.wakeWord,
         ...(options.spotter ? { spotter: options.spotter } : {}),
         ...(options.commandNetworks ? { networks: options.commandNetworks } : {}),
-        asks: (text) => {
+        understood: (text) => {
           const resolution = options.conversation.resolve(text);
-          return resolution.kind === "intent" && !resolution.intent.startsWith("AMAZON.");
+          return resolution.kind === "intent" && !resolution.intent.startsWith("AMAZON.")
+            ? understanding(resolution)
+            : 0;
         },
         onInterruption: (interruption) => this.interrupted(interruption),
         ...(options.onHeardOverAnswer ? { onHeard: options.onHeardOverAnswer } : {}),

@@ -99,8 +99,8 @@ onAudio("barge-in: a spotted word interrupts only a short utterance that asks no
     const detector = new BargeInDetector({
       recognizer,
       spotter,
-      // As the skill does: "shot" is "where was it shot" to it.
-      asks: (text) => text === "who directed her" || text.endsWith("shot"),
+      // As the skill does: "who directed her" is one of its questions, "shot" a paraphrase of "where was it shot".
+      understood: (text) => (text === "who directed her" ? 1 : text.endsWith("shot") ? 0.5 : 0),
       onInterruption: (kind) => heard.push(kind),
       onHeard: (over) => told.push(over),
     });
