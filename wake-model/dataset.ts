@@ -372,17 +372,20 @@ const NOISE_ONSET_MS = 800;
  * at a level 0 to 24 dB down, over a noise floor of -70 to -50 dBFS. Half the noise covers the clip; the
  * other half begins up to NOISE_ONSET_MS before `wordsFrom` (the sample where the words begin), as a noise
  * that starts just before someone speaks: its onset in the network's window is then part of what it hears.
+ * `inNoise`: always in pink noise or babble (half each), at 3 to 15 dB SNR.
  */
 function heard(
   speech: Int16Array,
   random: () => number,
   talk: readonly Int16Array[],
   wordsFrom: number,
+  inNoise = false,
 ): Int16Array {
   // A quarter of it through 8 kHz sampling (a 4 kHz band), as some voices and headsets are.
   const audio = random() < 0.25 ? narrowband(speech) : speech;
-  const condition = random();
-  const snr = 5 + random() * 15;
+  // In noise: pink noise or babble, half each, from 3 to 15 dB SNR.
+  const condition = inNoise ? 0.6 * random() : random();
+  const snr = inNoise ? 3 + random() * 12 : 5 + random() * 15;
   const onset =
     random() < 0.5
       ? 0
@@ -485,6 +488,12 @@ export interface DatasetOptions {
   readonly seed: number;
   /** Also read SPOKEN_TALK as other talk. */
   readonly spokenTalk?: boolean;
+  /**
+   * Hear half the training sayings of the word in pink noise or babble at 3 to 15 dB SNR (the rest as
+   * before: quiet 40%, noise at 5 to 20 dB 60%), so that 80% of them are heard in noise, and more of it
+   * at low SNR; validation voices' sayings are heard as before. Other talk is heard as before.
+   */
+  readonly noisierWords?: boolean;
   readonly progress?: (done: string) => void;
 }
 
@@ -578,9 +587,11 @@ export function dataset(options: DatasetOptions): { train: Clip[]; validation: C
       const leadSamples = lead.reduce((sum, part) => sum + part.length, 0);
       const rest = after ? [silence(40 + random() * 300), sped(spoken(after, voice), factor)] : [];
       const audio = concatenated([...lead, withWord.subarray(0, end), ...rest, silence(600)]);
-      const frames = framesOf(heard(audio, random, cleanTalk, leadSamples), warpFor(voice));
       // The frame whose window ends at the word's end.
       const wordEnd = Math.round((leadSamples + end) / FRAME_SHIFT);
+      // With noisierWords, half the training sayings are heard in noise whatever the draw below.
+      const inNoise = options.noisierWords === true && !isValidation(voice) && random() < 0.5;
+      const frames = framesOf(heard(audio, random, cleanTalk, leadSamples, inNoise), warpFor(voice));
       const positives: number[] = [];
       const negatives: number[] = [];
       for (let end = WINDOW_FRAMES; end <= frames.length; end++) {

@@ -441,7 +441,8 @@ export function chosenSetting(results: readonly Measured[]): Measured {
  */
 export type ExamplesMade = Required<
   Pick<DatasetOptions, "word" | "perVoice" | "talkMinutes" | "spokenTalk" | "voices" | "seed">
->;
+> &
+  Pick<DatasetOptions, "noisierWords">;
 
 /**
  * How examples made one way differ from what a run asks for, one line each (empty when they match). The
@@ -452,6 +453,11 @@ export function examplesMismatch(made: ExamplesMade, wanted: ExamplesMade): stri
   for (const key of ["word", "perVoice", "talkMinutes", "spokenTalk"] as const)
     if (made[key] !== wanted[key])
       differences.push(`${key}: made with ${made[key]}, asked for ${wanted[key]}`);
+  // Files written before --noisier-words have none.
+  if ((made.noisierWords ?? false) !== (wanted.noisierWords ?? false))
+    differences.push(
+      `noisierWords: made with ${made.noisierWords ?? false}, asked for ${wanted.noisierWords ?? false}`,
+    );
   const extra = made.voices.filter((voice) => !wanted.voices.includes(voice));
   const missing = wanted.voices.filter((voice) => !made.voices.includes(voice));
   if (extra.length > 0) differences.push(`voices not asked for: ${extra.join(", ")}`);
@@ -489,6 +495,10 @@ if (isMain) {
       "also read wake-model/talk's everyday and broadcast talk as other talk (tried, not shipped: docs/voice.md)",
     )
     .option(
+      "--noisier-words",
+      "hear half the training sayings of the word in pink noise or babble at 3 to 15 dB SNR (80% in noise in all)",
+    )
+    .option(
       "--hold-out <voices>",
       "comma-separated voices left out of training and validation, for a bench that measures on them",
       (value: string) => value.split(",").map((voice) => voice.trim()),
@@ -510,6 +520,7 @@ if (isMain) {
       combine?: string;
       recorded: boolean;
       spokenTalk?: boolean;
+      noisierWords?: boolean;
       holdOut: string[];
       setting?: string;
     }>();
@@ -520,6 +531,7 @@ if (isMain) {
     perVoice: options.perVoice,
     talkMinutes: options.talkMinutes,
     spokenTalk: options.spokenTalk ?? false,
+    ...(options.noisierWords ? { noisierWords: true } : {}),
     voices: WORD_VOICES.filter(
       (voice) => (options.recorded || !RECORDED_VOICES.includes(voice)) && !options.holdOut.includes(voice),
     ),
@@ -605,6 +617,7 @@ if (isMain) {
               talkMinutes: options.talkMinutes,
               recordedVoices: options.recorded,
               ...(options.spokenTalk ? { spokenTalk: true } : {}),
+              ...(options.noisierWords ? { noisierWords: true } : {}),
               ...(options.holdOut.length > 0 ? { heldOutVoices: options.holdOut } : {}),
               epochs: options.epochs,
               sizes: networks[0]?.layers.map((layer) => layer.inputs).concat(1),
