@@ -71,7 +71,12 @@ export interface HeardOverAnswer {
   readonly interruption?: Interruption;
   /** What named the command: the live words, a reading of the whole utterance, the spotter or a network. */
   readonly by?: "live words" | "reading" | "spotter" | "network";
+  /** Why a network's word heard in it was let go. */
+  readonly networkLetGo?: NetworkLetGo;
 }
+
+/** Why a network's word was let go: the live words were one of the skill's questions, or speech went on. */
+export type NetworkLetGo = "a question" | "speech went on";
 
 /** Audio from before the gate opened, so the recognizer hears the word's start. */
 const PRE_ROLL_MS = 300;
@@ -177,6 +182,7 @@ interface Outcome {
   readings?: readonly string[];
   /** Its live words so far: the recognizer's latest partial reading. */
   partial?: string;
+  networkLetGo?: NetworkLetGo;
 }
 
 /** A command network as it listens: its scores of the cleaned audio, and their runs over its threshold. */
@@ -318,7 +324,10 @@ export class BargeInDetector {
       this.recent && this.heardMs - this.recent.endedMs <= NETWORK_LATE_MS ? this.recent : undefined;
     const utterance = this.stream ? { ms: this.streamMs, outcome: this.outcome } : recent;
     if (!utterance || utterance.ms > longestMs || utterance.outcome.fired || this.pending) return;
-    if (this.aQuestion(utterance.outcome)) return;
+    if (this.aQuestion(utterance.outcome)) {
+      utterance.outcome.networkLetGo = "a question";
+      return;
+    }
     if (this.stream) this.pending = { interruption, outcome: this.outcome, speechMs: this.gate.speechMs };
     else this.networkActs(interruption, utterance.ms, utterance.outcome);
   }
@@ -337,8 +346,11 @@ export class BargeInDetector {
     const goesOn = underWay && this.gate.speechMs - pending.speechMs >= SPEECH_GOES_ON_MS;
     if (underWay && !goesOn && this.gate.silenceMs < ALONE_SILENCE_MS) return;
     this.pending = undefined;
-    if (goesOn) return;
-    if (outcome.fired || this.aQuestion(outcome)) return;
+    if (outcome.fired) return;
+    if (goesOn || this.aQuestion(outcome)) {
+      outcome.networkLetGo = goesOn ? "speech went on" : "a question";
+      return;
+    }
     this.networkActs(interruption, underWay ? this.streamMs : (this.recent?.ms ?? 0), outcome);
   }
 
@@ -378,7 +390,13 @@ export class BargeInDetector {
         const readings = transcript.readings.map((reading) => reading.text);
         const heard = (more: Omit<HeardOverAnswer, "ms" | "readings">) => {
           outcome.readings = readings;
-          this.options.onHeard?.({ ms: streamMs, readings, ...more });
+          const letGo = more.interruption ? undefined : outcome.networkLetGo;
+          this.options.onHeard?.({
+            ms: streamMs,
+            readings,
+            ...more,
+            ...(letGo ? { networkLetGo: letGo } : {}),
+          });
         };
         // Named by the live words, or heard by a network while the readings were being taken.
         if (outcome.fired) return heard({ interruption: outcome.fired, by: outcome.by });

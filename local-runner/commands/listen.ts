@@ -422,7 +422,11 @@ export function heardOverLine(heard: HeardOverAnswer): string {
   const readings =
     heard.readings.length > 0 ? heard.readings.map((text) => `"${text}"`).join(" / ") : "nothing read";
   const spotted = heard.spotted ? `; spotted "${heard.spotted.phrase}" (${heard.spotted.ms} ms)` : "";
-  const outcome = heard.interruption ? `${heard.interruption}, by the ${heard.by}` : "let go";
+  const outcome = heard.interruption
+    ? `${heard.interruption}, by the ${heard.by}`
+    : heard.networkLetGo
+      ? `let go (a network heard its word, but ${heard.networkLetGo === "a question" ? "the words were a question" : "speech went on"})`
+      : "let go";
   return `over the answer (${Math.round(heard.ms)} ms): ${readings}${spotted}; ${outcome}`;
 }
 
