@@ -148,6 +148,10 @@ onAudio("barge-in: a spotted word interrupts only a short utterance that asks no
     expect(heardOverLine(letGo[0] as HeardOverAnswer)).toMatch(
       /: "who directed her"; spotted "stop" \(350 ms\); let go$/,
     );
+    // A network's word let go says why.
+    expect(heardOverLine({ ms: 600, readings: ["who stars"], networkLetGo: "speech went on" })).toBe(
+      'over the answer (600 ms): "who stars"; let go (a network heard its word, but speech went on)',
+    );
   });
 
   it("still takes the command the recognizer reads, spotted or not", async () => {
