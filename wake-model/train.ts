@@ -9,7 +9,9 @@
  * 15 to 25 minutes a network, two side by side on 2 cores). Their setting was chosen with --grid and --pool
  * on bench:wake's first five held-out splits together: the fewest misses among the settings with at most 0.5
  * false wakes an hour, on average over the three phases; held-out-6 and held-out-7 then chose between them and
- * the convolutional seed-2 pair alone, blind (docs/voice.md):
+ * the convolutional seed-2 pair alone, blind; then held-out-8 chose the two convolutional networks with the
+ * recorded voices trained again with --noisier-words (on their own examples, 30 minutes to synthesize, 35 to
+ * train each) in place of the first two of them (docs/voice.md):
  *
  *   npm run train:wake -- --examples /tmp/with.bin --out /tmp/with.json
  *   npm run train:wake -- --no-recorded --examples /tmp/without.bin --out /tmp/without.json
@@ -17,11 +19,17 @@
  *   npm run train:wake -- --hidden conv24x3,conv24x3/2,48 --no-recorded --examples /tmp/without.bin --out /tmp/conv-without.json
  *   npm run train:wake -- --hidden conv24x3,conv24x3/2,48 --seed 2 --examples /tmp/with.bin --out /tmp/conv2-with.json
  *   npm run train:wake -- --hidden conv24x3,conv24x3/2,48 --seed 2 --no-recorded --examples /tmp/without.bin --out /tmp/conv2-without.json
+ *   npm run train:wake -- --hidden conv24x3,conv24x3/2,48 --noisier-words --examples /tmp/noisier.bin --out /tmp/noisier-with.json
+ *   npm run train:wake -- --hidden conv24x3,conv24x3/2,48 --noisier-words --seed 2 --examples /tmp/noisier.bin --out /tmp/noisier2-with.json
  *   M=/tmp/with.json,/tmp/without.json,/tmp/conv-with.json,/tmp/conv-without.json,/tmp/conv2-with.json,/tmp/conv2-without.json
+ *   N=/tmp/with.json,/tmp/without.json,/tmp/noisier-with.json,/tmp/conv-without.json,/tmp/noisier2-with.json,/tmp/conv2-without.json
  *   npm run train:wake -- --examples /tmp/with.bin --combine $M --out /tmp/six.json
  *   npm run bench:wake -- --grid --splits held-out,held-out-2,held-out-3 --wake-model /tmp/six.json --grid-out /tmp/grid.json
  *   npm run bench:wake -- --pool /tmp/grid.json,...   (with held-out-4's grid, and held-out-5's with --minutes 120)
- *   npm run train:wake -- --examples /tmp/with.bin --combine $M --setting 0.99,4,4
+ *   npm run train:wake -- --examples /tmp/with.bin --combine $M --setting 0.99,4,4 --out /tmp/six.json
+ *   npm run train:wake -- --noisier-words --examples /tmp/noisier.bin --combine $N --setting 0.99,4,4 --out /tmp/noisier-six.json
+ *   npm run bench:wake -- --grid --splits held-out-8 --minutes 120 --wake-model /tmp/six.json,/tmp/noisier-six.json
+ *   cp /tmp/noisier-six.json local-runner/wake/samantha.json
  *
  * The "stop" network heard over answers (local-runner/wake/stop.json, barge-in.ts) is a pair made the same
  * way for the word "stop", without bench:barge-in's voices, with 180 minutes of talk; its setting was chosen
