@@ -146,12 +146,10 @@ interface Trial {
 }
 const canceller = new EchoCanceller();
 
-/** What named the command that cut the last answer off, and how the utterance was read. */
-let cutBy: string | undefined;
-
 /**
  * `said` spoken over `played` from `atSample`, through the voice loop in real time: how long after the
- * words' last sample the loop asked the speaker to stop, or undefined when the answer was heard out.
+ * words' last sample the loop asked the speaker to stop (undefined when the answer was heard out), and what
+ * named the command.
  */
 async function overAnswer(played: Int16Array, said: Float64Array, atSample: number, seed: number) {
   // The words' last sample louder than a whisper: where the user has finished saying them.
@@ -164,7 +162,8 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
   const endSample = atSample + wordEnd;
   let stoppedAt: number | undefined;
   let startedAt = 0;
-  cutBy = undefined;
+  /** What named the command that cut the answer off, and how the utterance was read. */
+  let cutBy: string | undefined;
   let heardThrough: () => void = () => undefined;
   const listening = new Promise<void>((resolve) => {
     heardThrough = resolve;
@@ -208,7 +207,7 @@ async function overAnswer(played: Int16Array, said: Float64Array, atSample: numb
   if (stoppedAt !== undefined) await sleep(500);
   loop.stop();
   const endAt = startedAt + (endSample * 1000) / 16_000;
-  return stoppedAt === undefined ? undefined : stoppedAt - endAt;
+  return { afterMs: stoppedAt === undefined ? undefined : stoppedAt - endAt, cutBy };
 }
 
 const trials: Trial[] = [];
@@ -217,7 +216,7 @@ for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
   for (let trial = 0; trial < TRIALS_PER_VOICE; trial++) {
     const index = (voiceIndex * TRIALS_PER_VOICE + trial) % answers.length;
     const atSample = Math.round((1.5 + 0.37 * trial) * 16_000);
-    const latencyMs = await overAnswer(answers[index] as Int16Array, stop, atSample, index + 1);
+    const { afterMs: latencyMs } = await overAnswer(answers[index] as Int16Array, stop, atSample, index + 1);
     trials.push({ voice, ...(latencyMs === undefined ? {} : { latencyMs }) });
   }
 }
@@ -231,8 +230,8 @@ for (const [voiceIndex, voice] of BARGE_IN_VOICES.entries()) {
     const atSample = Math.round((1.5 + 0.37 * trial) * 16_000);
     questionsSaid++;
     const said = atSpeechLevel(synthesize(question, voice));
-    if ((await overAnswer(answers[index] as Int16Array, said, atSample, index + 1)) !== undefined)
-      stoppedBy.push(`"${question}" (${voice}; by the ${cutBy ?? "?"})`);
+    const { afterMs, cutBy } = await overAnswer(answers[index] as Int16Array, said, atSample, index + 1);
+    if (afterMs !== undefined) stoppedBy.push(`"${question}" (${voice}; by the ${cutBy ?? "?"})`);
   }
 }
 canceller.close();

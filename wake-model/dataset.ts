@@ -383,7 +383,6 @@ function heard(
 ): Int16Array {
   // A quarter of it through 8 kHz sampling (a 4 kHz band), as some voices and headsets are.
   const audio = random() < 0.25 ? narrowband(speech) : speech;
-  // In noise: pink noise or babble, half each, from 3 to 15 dB SNR.
   const condition = inNoise ? 0.6 * random() : random();
   const snr = inNoise ? 3 + random() * 12 : 5 + random() * 15;
   const onset =
