@@ -11,7 +11,8 @@
  * false wakes an hour, on average over the three phases; held-out-6 and held-out-7 then chose between them and
  * the convolutional seed-2 pair alone, blind; then held-out-8 chose the two convolutional networks with the
  * recorded voices trained again with --noisier-words (on their own examples, 30 minutes to synthesize, 35 to
- * train each) in place of the first two of them (docs/voice.md):
+ * train each) in place of the two convolutional networks with the recorded voices, seeds 1 and 2 ($N below;
+ * docs/voice.md):
  *
  *   npm run train:wake -- --examples /tmp/with.bin --out /tmp/with.json
  *   npm run train:wake -- --no-recorded --examples /tmp/without.bin --out /tmp/without.json
