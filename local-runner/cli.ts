@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { NoiseKind } from "./audio/noise.js";
+import { ECHO_CANCELLERS, type EchoCancellerChoice } from "./audio/system-echo-canceller.js";
 import type { ListenOptions } from "./commands/listen.js";
 import type { Reporter } from "./commands/test.js";
 import { ENGINES, type Engine } from "./recognizers/engines.js";
@@ -90,6 +91,12 @@ program
   .option(
     "--wake-word <word>",
     "the wake word, for --wake and for cutting in over an answer (default: samantha)",
+  )
+  .option(
+    "--echo-canceller <kind>",
+    `what takes the answers' echo out of the microphone, so "stop" is heard over them (${ECHO_CANCELLERS.join(", ")}): system is the sound server's (PulseAudio's WebRTC canceller, Linux)`,
+    parseEchoCanceller,
+    "speexdsp",
   )
   .action(async (options: ListenOptions, command: Command) => {
     const { verbose, locale } = command.optsWithGlobals<GlobalOptions>();
@@ -226,6 +233,11 @@ function parseSnr(value: string): number {
     throw new InvalidArgumentError("give the signal-to-noise ratio in dB, e.g. 10");
   }
   return snr;
+}
+
+function parseEchoCanceller(value: string): EchoCancellerChoice {
+  if ((ECHO_CANCELLERS as readonly string[]).includes(value)) return value as EchoCancellerChoice;
+  throw new InvalidArgumentError(`choose one of ${ECHO_CANCELLERS.join(", ")}`);
 }
 
 function parseEngine(value: string): Engine {

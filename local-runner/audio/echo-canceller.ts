@@ -83,7 +83,32 @@ export interface EchoCancellerOptions {
 /** Frees speexdsp's states when a canceller that was never closed is collected. */
 const released = new FinalizationRegistry<() => void>((free) => free());
 
-export class EchoCanceller {
+/** What EchoCancelledMicrophone needs of a canceller. */
+export interface Canceller {
+  process(recorded: Int16Array, played: Int16Array): Int16Array;
+  flush(): Int16Array;
+  close(): void;
+}
+
+/**
+ * For a microphone whose echo the sound server already took out (system-echo-canceller.ts): its audio
+ * passes as it is, while the played samples are still lined up with it for the barge-in detector.
+ */
+export class CancelledUpstream implements Canceller {
+  /** `onClose`: lets the upstream canceller go (unloads the server's module). */
+  constructor(private readonly onClose: () => void = () => undefined) {}
+  process(recorded: Int16Array): Int16Array {
+    return recorded;
+  }
+  flush(): Int16Array {
+    return new Int16Array(0);
+  }
+  close(): void {
+    this.onClose();
+  }
+}
+
+export class EchoCanceller implements Canceller {
   readonly frameSamples: number;
   private readonly lib: SpeexLibrary;
   private echo: unknown;
@@ -262,7 +287,7 @@ export class EchoCancelledMicrophone {
   private readonly clock = new MicrophoneClock();
 
   constructor(
-    private readonly canceller: EchoCanceller,
+    private readonly canceller: Canceller,
     private readonly reference = new PlaybackReference(),
   ) {}
 

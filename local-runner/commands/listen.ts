@@ -9,8 +9,14 @@ import { createInterface } from "node:readline/promises";
 import { interactionModelFor, type Locale } from "../../interaction-model/index.js";
 import { voskModelPath } from "../../models/vosk-model.js";
 import { faq } from "../../skill/faq/index.js";
-import { EchoCancelledMicrophone, EchoCanceller, EchoCancellerUnavailable } from "../audio/echo-canceller.js";
+import {
+  CancelledUpstream,
+  EchoCancelledMicrophone,
+  EchoCanceller,
+  EchoCancellerUnavailable,
+} from "../audio/echo-canceller.js";
 import { MicrophoneUnavailable, openMicrophone } from "../audio/microphone.js";
+import { type EchoCancellerChoice, loadSystemEchoCanceller } from "../audio/system-echo-canceller.js";
 import { AudioFileError, readWavFile } from "../audio/wav.js";
 import { DEFAULT_WAKE_WORD, type HeardOverAnswer } from "../barge-in.js";
 import { herFaq } from "../command-hint.js";
@@ -18,7 +24,7 @@ import { type Conversation, intentOf, type Turn } from "../conversation.js";
 import { createRecognizer, type Engine } from "../recognizers/select.js";
 import { type Recognizer, RecognizerUnavailable, transcribe, warmUp } from "../recognizers/types.js";
 import type { Runtime } from "../runtime.js";
-import type { PlayedChunk } from "../speech-out/pcm-player.js";
+import { type PlayedChunk, pacatTo } from "../speech-out/pcm-player.js";
 import {
   defaultVoice,
   SaySpeaker,
@@ -53,6 +59,8 @@ export interface ListenOptions {
   readonly wakeWord?: string;
   /** Download the Vosk model without asking, when no recognizer can run. */
   readonly yes?: boolean;
+  /** What takes the answers' echo out of the microphone: speexdsp's (the default) or the sound server's. */
+  readonly echoCanceller?: EchoCancellerChoice;
 }
 
 const INSTALL_RECOGNIZER =
@@ -204,9 +212,9 @@ function textLine(line: FileLine): string {
  * recognizer and the microphone are checked before the welcome, so a failure never follows a greeting.
  */
 async function converse(loadRuntime: () => Promise<Runtime>, options: ListenOptions): Promise<void> {
-  const echo = echoCancellation(options);
+  const { echo, player } = echoCancellation(options);
   // The speaker first: its synthesizer starts (festival takes a second) while the recognizer is built.
-  const speaker = speakerFor(options, echo && ((chunk) => echo.played(chunk)));
+  const speaker = speakerFor(options, player, echo && ((chunk) => echo.played(chunk)));
   const recognizer = await readyRecognizer(options, true);
   const runtime = await loadRuntime();
   const detector = options.wake ? await wakeWordDetector(options, recognizer) : undefined;
@@ -375,15 +383,52 @@ async function wakeWordDetector(options: ListenOptions, recognizer: Recognizer) 
  * The microphone's audio with the spoken answers taken out, so "stop" can be heard over them; where that
  * cannot be (no libspeexdsp, not Linux), a one-line notice, and answers are heard to their end as before.
  */
-function echoCancellation(options: ListenOptions): EchoCancelledMicrophone | undefined {
-  if (options.quiet) return undefined;
+function echoCancellation(options: ListenOptions): {
+  echo?: EchoCancelledMicrophone;
+  player?: readonly string[];
+} {
+  if (options.quiet) return {};
+  if (options.echoCanceller === "system") return systemEchoCanceller(options);
   try {
-    return new EchoCancelledMicrophone(new EchoCanceller());
+    return { echo: new EchoCancelledMicrophone(new EchoCanceller()) };
   } catch (error) {
     if (!(error instanceof EchoCancellerUnavailable)) throw error;
     process.stderr.write(`her-faq: ${error.message}; an answer cannot be stopped by voice.\n`);
-    return undefined;
+    return {};
   }
+}
+
+/**
+ * The sound server's echo canceller (system-echo-canceller.ts), over the system's microphone and speaker:
+ * the microphone is recorded from its source (PULSE_SOURCE, which PulseAudio's clients follow), and the
+ * answers played to its sink by name through pacat, so they reach it whatever ALSA's default is. Where it
+ * cannot load, listen stops before the welcome with the reason and the command that works without it.
+ */
+function systemEchoCanceller(options: ListenOptions): {
+  echo: EchoCancelledMicrophone;
+  player: readonly string[];
+} {
+  const fallBack = (reason: string): never => {
+    throw new UserError(
+      `the sound server's echo canceller cannot be used: ${reason}. Leave out --echo-canceller system to use speexdsp's.`,
+      2,
+    );
+  };
+  if (process.platform !== "linux") return fallBack(`there is none on ${process.platform}`);
+  if (options.device !== undefined)
+    return fallBack("it works over the system's own microphone, and --device names another");
+  const system = loadSystemEchoCanceller();
+  if ("unavailable" in system) return fallBack(system.unavailable);
+  process.env.PULSE_SOURCE = system.source;
+  process.env.PULSE_SINK = system.sink;
+  if (options.verbose)
+    process.stderr.write(
+      `her-faq: the sound server cancels the echo (WebRTC, module-echo-cancel over ${system.masters.source} and ${system.masters.sink})\n`,
+    );
+  return {
+    echo: new EchoCancelledMicrophone(new CancelledUpstream(system.unload)),
+    player: pacatTo(system.sink),
+  };
 }
 
 /** A turn's latencies in milliseconds, from the end of the user's speech to the answer's first audio. */
@@ -430,7 +475,11 @@ export function heardOverLine(heard: HeardOverAnswer): string {
   return `over the answer (${Math.round(heard.ms)} ms): ${readings}${spotted}; ${outcome}`;
 }
 
-function speakerFor(options: ListenOptions, onPlayed?: (chunk: PlayedChunk) => void): Speaker {
+function speakerFor(
+  options: ListenOptions,
+  player?: readonly string[],
+  onPlayed?: (chunk: PlayedChunk) => void,
+): Speaker {
   if (options.quiet) return silentSpeaker;
   const choice = {
     voice: options.voice ?? defaultVoice(),
@@ -442,7 +491,7 @@ function speakerFor(options: ListenOptions, onPlayed?: (chunk: PlayedChunk) => v
   };
   try {
     return process.platform === "linux"
-      ? new StreamingSpeaker({ ...choice, onPlayed })
+      ? new StreamingSpeaker({ ...choice, onPlayed, ...(player ? { player } : {}) })
       : new SaySpeaker(choice);
   } catch (error) {
     if (error instanceof SpeakerError) throw new UserError(error.message, 2);

@@ -43,6 +43,21 @@ export const APLAY = [
   "-",
 ];
 
+/**
+ * The player for a named PulseAudio sink (pulseaudio-utils' pacat), for when the sink must be the one named
+ * whatever ALSA's default device is: the sound server's echo canceller's. Its buffer is the lead kept.
+ */
+export const pacatTo = (sink: string): readonly string[] => [
+  "pacat",
+  "--playback",
+  `--device=${sink}`,
+  "--format=s16le",
+  `--rate=${SAMPLE_RATE}`,
+  "--channels=1",
+  "--raw",
+  "--latency-msec=200",
+];
+
 const CHUNK_SAMPLES = SAMPLE_RATE / 50;
 /**
  * How far ahead of the clock audio is handed over. Enough that a busy event loop (a recognizer's turn on
@@ -127,7 +142,7 @@ export class PcmPlayer {
     child.on("error", (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === "ENOENT"
-          ? `${program} is not installed; install it with: sudo apt-get install alsa-utils`
+          ? `${program} is not installed; install it with: sudo apt-get install ${program === "pacat" ? "pulseaudio-utils" : "alsa-utils"}`
           : error.message;
       this.fail(child, reason);
     });
