@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Children,
@@ -12,7 +11,7 @@ import {
   startPulse,
 } from "../bench/conversation-pulse.js";
 import { erleDb } from "../local-runner/audio/loopback.js";
-import { loadSystemEchoCanceller, type Pactl } from "../local-runner/audio/system-echo-canceller.js";
+import { loadSystemEchoCanceller, type Pactl, pactlIn } from "../local-runner/audio/system-echo-canceller.js";
 import { synthesize } from "../local-runner/speech-out/synthesize.js";
 import { herFaq } from "./support/cli.js";
 
@@ -151,11 +150,8 @@ withPulse("the sound server's echo canceller in a real PulseAudio server", () =>
   });
 
   it("takes an answer's echo out of the microphone, lets the user's word through, and is gone once unloaded", async () => {
-    const run: Pactl = (args) => {
-      const result = spawnSync("pactl", args, { env: pulse.env, encoding: "utf8", timeout: 5000 });
-      return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
-    };
-    const canceller = loadSystemEchoCanceller(pulse.env, run);
+    const run = pactlIn(pulse.env);
+    const canceller = loadSystemEchoCanceller(pulse.env);
     if ("unavailable" in canceller) throw new Error(canceller.unavailable);
     // The room: what the speaker plays comes back into the microphone 30 ms later, 11 dB down.
     const loopback = loadEchoLoopback(pulse, 30);

@@ -3,9 +3,10 @@
  * (Debian's pulseaudio ships it, built with libwebrtc-audio-processing; PipeWire's pulse server loads a
  * module of the same name). Inside the server it sees what the speaker plays and what the microphone hears
  * on the devices' own clocks, so the echo's delay never has to be guessed, and WebRTC's filter follows it
- * when a stream starts again. Through PulseAudio null sinks it took out 25 to 30 dB over the first second of
- * an answer and 40 to 50 dB after, where speexdsp, lined up by this program's clocks, took out about 5 dB
- * over the first second (docs/voice.md, The sound server's echo canceller).
+ * when a stream starts again. Through PulseAudio null sinks it took out 22 to 46 dB from an answer's first
+ * half second, where speexdsp, lined up by this program's clocks, took out about 5 dB over the first second;
+ * but its suppressor also takes a user's word said in the answers' voice for echo (docs/voice.md, "Why
+ * speexdsp takes out so little in real time, and the sound server's canceller").
  *
  * It is loaded for the conversation over the microphone and speaker in use and unloaded when the program
  * ends; the program's players and recorders reach its source and sink through PULSE_SOURCE and PULSE_SINK.
@@ -29,17 +30,20 @@ export interface SystemEchoCanceller {
 /** Runs pactl; the seam a test replaces to play a server that refuses. */
 export type Pactl = (args: readonly string[]) => { status: number | null; stdout: string; stderr: string };
 
-const pactl: Pactl = (args) => {
-  const run = spawnSync("pactl", args, { encoding: "utf8", timeout: 5000 });
-  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
-    return {
-      status: null,
-      stdout: "",
-      stderr: "pactl is not installed; install it with: sudo apt-get install pulseaudio-utils",
-    };
-  if (run.error) return { status: null, stdout: "", stderr: run.error.message };
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-};
+/** pactl run against the server `env` names (PULSE_SERVER), as the program's own players would reach it. */
+export const pactlIn =
+  (env: NodeJS.ProcessEnv): Pactl =>
+  (args) => {
+    const run = spawnSync("pactl", args, { env, encoding: "utf8", timeout: 5000 });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
+      return {
+        status: null,
+        stdout: "",
+        stderr: "pactl is not installed; install it with: sudo apt-get install pulseaudio-utils",
+      };
+    if (run.error) return { status: null, stdout: "", stderr: run.error.message };
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  };
 
 /**
  * The WebRTC canceller's settings: its gain control off, since it would turn the user's microphone up and
@@ -60,7 +64,7 @@ const DEVICE_NAME = /^[A-Za-z0-9._:@-]+$/;
  */
 export function loadSystemEchoCanceller(
   env: NodeJS.ProcessEnv = process.env,
-  run: Pactl = pactl,
+  run: Pactl = pactlIn(env),
 ): SystemEchoCanceller | { readonly unavailable: string } {
   const info = run(["info"]);
   if (info.status !== 0)
